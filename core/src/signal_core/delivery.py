@@ -1,0 +1,135 @@
+"""The one retry loop, and batching of payloads into requests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .clock import Clock
+from .errors import DeadlineExceeded, TransportError
+from .integration import Integration
+from .outcome import Outcome, Verdict
+from .payload import Payload
+from .plugins import Hooks
+from .transport import Transport
+from .wire import Request, Response
+
+log = logging.getLogger("signal_core.delivery")
+
+
+@dataclass(frozen=True)
+class Attempted:
+    """How one request ended: the final outcome, attempts made, last HTTP status."""
+
+    outcome: Outcome
+    attempts: int
+    http_status: int | None
+
+
+class Deliverer:
+    """Sends requests under the integration's retry policy."""
+
+    def __init__(self, hooks: Hooks, transport: Transport, clock: Clock) -> None:
+        self.hooks = hooks
+        self.transport = transport
+        self.clock = clock
+
+    def build(self, payloads: Sequence[Payload], integration: Integration) -> Request:
+        request = self.hooks.build_request(payloads, integration)
+        if integration.base_url:
+            request = request.with_base_url(integration.base_url)
+        return request
+
+    def deliver(self, request: Request, integration: Integration) -> Attempted:
+        policy = integration.retry
+        clock = self.clock
+        deadline = clock.monotonic() + policy.deadline
+        attempts = 0
+        status: int | None = None
+        while True:
+            remaining = deadline - clock.monotonic()
+            if remaining <= 0:
+                reason = f"deadline of {policy.deadline:g}s exceeded"
+                return Attempted(Outcome.failed(reason), attempts, status)
+            attempts += 1
+            response: Response | None = None
+            error: TransportError | None = None
+            try:
+                sent = self.hooks.authorize_request(request, integration, self.transport)
+                response = self.transport.send(sent, policy.timeouts(remaining))
+                status = response.status
+            except TransportError as exc:
+                error = exc
+            outcome = self.hooks.classify_response(request, response, error, integration)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "integration=%r attempt=%d verdict=%s reason=%s",
+                    integration.name,
+                    attempts,
+                    outcome.verdict.value,
+                    integration.redact(outcome.reason),
+                )
+            if outcome.verdict is not Verdict.RETRY:
+                return Attempted(outcome, attempts, status)
+            if policy.is_exhausted(attempts):
+                reason = f"gave up after {attempts} attempts: {outcome.reason}"
+                return Attempted(Outcome.failed(reason), attempts, status)
+            retry_after = outcome.retry_after
+            if retry_after is None and response is not None and response.status in (429, 503):
+                retry_after = policy.parse_retry_after(response.header("retry-after"), clock.time())
+            remaining = deadline - clock.monotonic()
+            wait = policy.wait_before_retry(
+                attempts,
+                clock.random(),
+                remaining,
+                retry_after=retry_after,
+                throttled=outcome.throttled,
+            )
+            if wait is None:
+                if retry_after is not None:
+                    reason = (
+                        f"throttled: vendor asked to wait {retry_after:g}s, longer than "
+                        f"allowed ({min(policy.retry_after_cap, max(remaining, 0)):g}s); "
+                        f"replay later ({outcome.reason})"
+                    )
+                else:
+                    reason = f"{DeadlineExceeded.kind} before the next retry: {outcome.reason}"
+                return Attempted(Outcome.failed(reason), attempts, status)
+            policy.sleep(wait, clock)
+
+    def deliver_payloads(
+        self, payloads: Sequence[Payload], integration: Integration
+    ) -> list[Attempted]:
+        """Deliver payloads in requests of at most the vendor's batch size.
+
+        Returns one :class:`Attempted` per payload, in order. A batch over the
+        vendor's byte limit, or answered 413, is split in halves.
+        """
+        size = max(1, integration.spec.max_batch_size)
+        out: list[Attempted] = []
+        for start in range(0, len(payloads), size):
+            out.extend(self._deliver_chunk(payloads[start : start + size], integration))
+        return out
+
+    def _deliver_chunk(
+        self, chunk: Sequence[Payload], integration: Integration
+    ) -> list[Attempted]:
+        try:
+            request = self.build(chunk, integration)
+        except Exception as exc:
+            reason = integration.redact(f"plugin error in build_request: {type(exc).__name__}: {exc}")
+            return [Attempted(Outcome.failed(reason), 0, None)] * len(chunk)
+        limit = integration.spec.max_batch_bytes
+        if limit and len(chunk) > 1 and request.body is not None and len(request.body) > limit:
+            return self._split(chunk, integration)
+        done = self.deliver(request, integration)
+        if done.outcome.split and len(chunk) > 1:
+            return self._split(chunk, integration)
+        return [done] * len(chunk)
+
+    def _split(self, chunk: Sequence[Payload], integration: Integration) -> list[Attempted]:
+        mid = len(chunk) // 2
+        return self._deliver_chunk(chunk[:mid], integration) + self._deliver_chunk(
+            chunk[mid:], integration
+        )

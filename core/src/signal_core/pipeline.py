@@ -1,0 +1,327 @@
+"""The embedding API: ``Pipeline``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+from .clock import Clock, SystemClock
+from .consent import ConsentSettings
+from .delivery import Attempted, Deliverer
+from .errors import ConfigError, DropEvent, InvalidEventError
+from .events import Event, normalize
+from .integration import Integration, load_integration
+from .outcome import Verdict
+from .payload import Payload
+from .pipeline_file import read_pipeline_file
+from .plugins import PluginManager, get_plugin_manager
+from .preview import RequestPreview, preview_request
+from .redact import install_log_filter
+from .results import DeliveryResult, SendSummary, Status
+from .retry import RetryPolicy
+from .transport import RequestsTransport, Transport
+
+log = logging.getLogger("signal_core.pipeline")
+
+ResultCallback = Callable[[DeliveryResult], None]
+InvalidCallback = Callable[[int, InvalidEventError], None]
+IntegrationLike = Union[Mapping[str, Any], Integration]
+
+
+@dataclass
+class _Prepared:
+    event: Event
+    integration: Integration
+    payloads: list[Payload]
+
+
+class Pipeline:
+    """Validates, applies consent, maps and delivers events to integrations.
+
+    Keyword arguments mirror the pipeline file's keys (``retry``, ``timeout``,
+    ``consent``); ``transport``, ``clock`` and ``plugin_manager`` are seams
+    for tests and other HTTP stacks.
+    """
+
+    def __init__(
+        self,
+        integrations: Sequence[IntegrationLike] = (),
+        *,
+        retry: RetryPolicy | Mapping[str, Any] | None = None,
+        timeout: float | Mapping[str, Any] | None = None,
+        consent: ConsentSettings | Mapping[str, Any] | None = None,
+        transport: Transport | None = None,
+        clock: Clock | None = None,
+        plugin_manager: PluginManager | None = None,
+    ) -> None:
+        install_log_filter()
+        self.plugin_manager = plugin_manager or get_plugin_manager()
+        self.hooks = self.plugin_manager.hooks
+        vendors = self.hooks.vendors()
+        policy = retry if isinstance(retry, RetryPolicy) else RetryPolicy().merged(retry)
+        self.retry = policy.with_timeout(timeout)
+        self.integrations: list[Integration] = []
+        for index, item in enumerate(integrations):
+            if isinstance(item, Integration):
+                self.integrations.append(item)
+            else:
+                self.integrations.append(
+                    load_integration(item, vendors, retry=self.retry, index=index)
+                )
+        seen: set[str] = set()
+        for integration in self.integrations:
+            if integration.name in seen:
+                raise ConfigError("two integrations share this name", integration=integration.name)
+            seen.add(integration.name)
+        self.consent = ConsentSettings.from_config(consent)
+        self._own_transport = transport is None
+        self.transport: Transport = transport or RequestsTransport(
+            max_response_bytes=self.retry.max_response_bytes
+        )
+        self.clock: Clock = clock or SystemClock()
+        self._deliverer = Deliverer(self.hooks, self.transport, self.clock)
+        self._fanout: ThreadPoolExecutor | None = None
+        self._fanout_lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: str | Path, **kwargs: Any) -> Pipeline:
+        """Load a TOML or JSON pipeline file; ``kwargs`` override its keys."""
+        data = read_pipeline_file(path)
+        settings = {k: v for k, v in data.items() if k != "integrations"}
+        settings.update(kwargs)
+        return cls(data["integrations"], **settings)
+
+    # -- the three entry points ---------------------------------------------
+    def send(self, event: Any) -> list[DeliveryResult]:
+        """Deliver one event to every integration; one result per integration.
+
+        Raises :class:`InvalidEventError` for an invalid event; vendor and
+        network failures are results, never exceptions.
+        """
+        ev = normalize(event)
+        results: list[DeliveryResult | None] = []
+        pending: list[tuple[int, _Prepared]] = []
+        for integration in self.integrations:
+            prepared = self._prepare(ev, integration)
+            if isinstance(prepared, DeliveryResult):
+                results.append(prepared)
+            else:
+                pending.append((len(results), prepared))
+                results.append(None)
+        if len(pending) == 1:
+            index, prepared = pending[0]
+            results[index] = self._deliver(prepared)
+        elif pending:
+            pool = self._fanout_pool()
+            futures = [(i, pool.submit(self._deliver, p)) for i, p in pending]
+            for index, future in futures:
+                results[index] = future.result()
+        return [r for r in results if r is not None]
+
+    def send_many(
+        self,
+        events: Iterable[Any],
+        *,
+        workers: int = 4,
+        on_result: ResultCallback | None = None,
+        on_invalid: InvalidCallback | None = None,
+    ) -> SendSummary:
+        """Deliver a stream of events with ``workers`` threads.
+
+        Events are read lazily (a bounded number in flight), batched per
+        integration up to the vendor's batch size, and counted in the summary.
+        Invalid events are counted and reported to ``on_invalid`` with their
+        0-based index. ``on_result`` is called once per event and integration,
+        never concurrently.
+        """
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        summary = SendSummary()
+        report_lock = threading.Lock()
+
+        def record(result: DeliveryResult) -> None:
+            summary.add(result)
+            if on_result is not None:
+                with report_lock:
+                    on_result(result)
+
+        slots = threading.BoundedSemaphore(workers * 4)
+        buffers: dict[str, list[_Prepared]] = {}
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="signal-send") as pool:
+
+            def submit(job: Callable[[], list[DeliveryResult]]) -> None:
+                slots.acquire()
+
+                def run() -> None:
+                    try:
+                        for result in job():
+                            record(result)
+                    finally:
+                        slots.release()
+
+                pool.submit(run)
+
+            for index, raw in enumerate(events):
+                summary.events += 1
+                try:
+                    ev = normalize(raw)
+                except InvalidEventError as exc:
+                    summary.add_invalid(index, str(exc))
+                    if on_invalid is not None:
+                        with report_lock:
+                            on_invalid(index, exc)
+                    continue
+                for integration in self.integrations:
+                    prepared = self._prepare(ev, integration)
+                    if isinstance(prepared, DeliveryResult):
+                        record(prepared)
+                        continue
+                    limit = integration.spec.max_batch_size
+                    if limit <= 1:
+                        submit(lambda p=prepared: [self._deliver(p)])  # type: ignore[misc]
+                        continue
+                    buffer = buffers.setdefault(integration.name, [])
+                    buffer.append(prepared)
+                    if sum(len(p.payloads) for p in buffer) >= limit:
+                        buffers[integration.name] = []
+                        submit(lambda b=buffer: self._deliver_batch(b))  # type: ignore[misc]
+            for buffer in buffers.values():
+                if buffer:
+                    submit(lambda b=buffer: self._deliver_batch(b))  # type: ignore[misc]
+        return summary
+
+    def preview(self, event: Any) -> list[RequestPreview]:
+        """The requests ``send`` would make, redacted; nothing is sent."""
+        return [p for p in self.plan(event) if isinstance(p, RequestPreview)]
+
+    def plan(self, event: Any) -> list[RequestPreview | DeliveryResult]:
+        """Per integration: the redacted requests, or why nothing would be sent."""
+        ev = normalize(event)
+        out: list[RequestPreview | DeliveryResult] = []
+        for integration in self.integrations:
+            prepared = self._prepare(ev, integration)
+            if isinstance(prepared, DeliveryResult):
+                out.append(prepared)
+                continue
+            size = max(1, integration.spec.max_batch_size)
+            for start in range(0, len(prepared.payloads), size):
+                chunk = prepared.payloads[start : start + size]
+                try:
+                    request = self._deliverer.build(chunk, integration)
+                except Exception as exc:
+                    out.append(self._failed(ev, integration, "build_request", exc))
+                    break
+                out.append(preview_request(request, integration, ev.message_id))
+        return out
+
+    # -- internals --------------------------------------------------------------
+    def _prepare(self, ev: Event, integration: Integration) -> _Prepared | DeliveryResult:
+        def result(status: Status, reason: str) -> DeliveryResult:
+            return DeliveryResult(
+                integration.name, integration.vendor, status, reason, event_id=ev.message_id
+            )
+
+        if not integration.enabled:
+            return result(Status.SKIPPED, "integration is disabled")
+        skip = self.consent.skip_reason(ev, integration.consent_categories)
+        if skip is not None:
+            return result(Status.SKIPPED, skip)
+        rule = integration.mapping.rule_for(ev.name)
+        if rule is None:
+            return result(Status.DROPPED, f"event {ev.name!r} is not mapped for this integration")
+        if not rule.enabled:
+            return result(Status.DROPPED, f"event {ev.name!r} is disabled in the mappings")
+        mapped = ev.with_properties(rule.apply(ev.properties)) if rule.rename or rule.values else ev
+        try:
+            payloads = self.hooks.map_event(mapped, rule, integration)
+        except DropEvent as drop:
+            return result(Status.DROPPED, integration.redact(drop.reason))
+        except Exception as exc:
+            return self._failed(ev, integration, "map_event", exc)
+        if not payloads:
+            return result(Status.DROPPED, f"the {integration.vendor} plugin mapped nothing")
+        for payload in payloads:
+            payload.event_id = ev.message_id
+        return _Prepared(ev, integration, list(payloads))
+
+    def _failed(
+        self, ev: Event, integration: Integration, hook: str, exc: BaseException
+    ) -> DeliveryResult:
+        reason = integration.redact(f"plugin error in {hook}: {type(exc).__name__}: {exc}")
+        log.error("integration=%r event=%s %s", integration.name, ev.message_id, reason)
+        return DeliveryResult(
+            integration.name, integration.vendor, Status.FAILED, reason, event_id=ev.message_id
+        )
+
+    def _deliver(self, prepared: _Prepared) -> DeliveryResult:
+        return self._deliver_batch([prepared])[0]
+
+    def _deliver_batch(self, batch: list[_Prepared]) -> list[DeliveryResult]:
+        integration = batch[0].integration
+        payloads = [p for prepared in batch for p in prepared.payloads]
+        try:
+            attempted = self._deliverer.deliver_payloads(payloads, integration)
+        except Exception as exc:  # a plugin bug must not lose the events
+            return [self._failed(p.event, integration, "delivery", exc) for p in batch]
+        results: list[DeliveryResult] = []
+        position = 0
+        for prepared in batch:
+            mine = attempted[position : position + len(prepared.payloads)]
+            position += len(prepared.payloads)
+            results.append(_summarise(prepared, mine))
+        return results
+
+    def _fanout_pool(self) -> ThreadPoolExecutor:
+        with self._fanout_lock:
+            if self._fanout is None:
+                self._fanout = ThreadPoolExecutor(
+                    max_workers=max(2, len(self.integrations)), thread_name_prefix="signal-fanout"
+                )
+            return self._fanout
+
+    def close(self) -> None:
+        if self._fanout is not None:
+            self._fanout.shutdown(wait=True)
+            self._fanout = None
+        close = getattr(self.transport, "close", None)
+        if self._own_transport and callable(close):
+            close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        names = ", ".join(i.name for i in self.integrations)
+        return f"<Pipeline [{names}]>"
+
+
+def _summarise(prepared: _Prepared, attempted: list[Attempted]) -> DeliveryResult:
+    integration = prepared.integration
+    notes = tuple(n for p in prepared.payloads for n in p.notes)
+    failed = [a for a in attempted if a.outcome.verdict is not Verdict.DELIVERED]
+    final = failed[0] if failed else attempted[-1]
+    status = Status.FAILED if failed else Status.DELIVERED
+    reason = final.outcome.reason
+    if notes and status is Status.DELIVERED:
+        reason = f"{reason}; " + "; ".join(notes)
+    return DeliveryResult(
+        integration=integration.name,
+        vendor=integration.vendor,
+        status=status,
+        reason=integration.redact(reason),
+        attempts=max(a.attempts for a in attempted),
+        http_status=final.http_status,
+        event_id=prepared.event.message_id,
+        notes=notes,
+    )
+
+
