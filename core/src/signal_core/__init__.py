@@ -4,24 +4,24 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import (  # noqa: E402
+from .errors import (
     ConfigError,
     DropEvent,
     InvalidEventError,
     SignalError,
     TransportError,
 )
-from .events import Event  # noqa: E402
-from .hookspecs import hookimpl  # noqa: E402
-from .wire import Request, Response, Timeout  # noqa: E402
-from .integration import Integration  # noqa: E402
-from .mapping import EventRule  # noqa: E402
-from .outcome import Outcome, Verdict  # noqa: E402
-from .payload import Payload  # noqa: E402
-from .pipeline import Pipeline  # noqa: E402
-from .results import DeliveryResult, SendSummary, Status  # noqa: E402
-from .retry import RetryPolicy  # noqa: E402
-from .vendor import ConfigField, Vendor  # noqa: E402
+from .events import Event
+from .hookspecs import hookimpl
+from .integration import Integration
+from .mapping import EventRule
+from .outcome import Outcome, Verdict
+from .payload import Payload
+from .pipeline import Pipeline
+from .results import DeliveryResult, SendSummary, Status
+from .retry import RetryPolicy
+from .vendor import ConfigField, Vendor
+from .wire import Request, Response, Timeout
 
 __all__ = [
     "ConfigError",

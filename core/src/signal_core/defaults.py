@@ -6,9 +6,9 @@ from http import HTTPStatus
 
 from .errors import ConnectError, ConnectTimeout, TransportError
 from .hookspecs import hookimpl
-from .wire import Request, Response
 from .integration import Integration
 from .outcome import Outcome
+from .wire import Request, Response
 
 
 def status_text(status: int) -> str:

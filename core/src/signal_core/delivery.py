@@ -118,7 +118,8 @@ class Deliverer:
         try:
             request = self.build(chunk, integration)
         except Exception as exc:
-            reason = integration.redact(f"plugin error in build_request: {type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            reason = integration.redact(f"plugin error in build_request: {error}")
             return [Attempted(Outcome.failed(reason), 0, None)] * len(chunk)
         limit = integration.spec.max_batch_bytes
         if limit and len(chunk) > 1 and request.body is not None and len(request.body) > limit:

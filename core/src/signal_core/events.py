@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -9,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from .errors import InvalidEventError
 
@@ -103,6 +105,24 @@ class Event:
     def user_agent(self) -> str | None:
         ua = self.context.get("user_agent")
         return ua if isinstance(ua, str) else None
+
+    def click_id(self, name: str) -> str | None:
+        """A click id: the event's property, else the stored one the core filled
+        into ``context.click_ids``, else the landing URL's query parameter."""
+        value = self.properties.get(name)
+        if isinstance(value, str) and value:
+            return value
+        stored = self.context.get("click_ids")
+        if isinstance(stored, dict):
+            value = stored.get(name)
+            if isinstance(value, str) and value:
+                return value
+        url = self.page_url
+        if url and "?" in url:
+            for key, found in parse_qsl(urlsplit(url).query):
+                if key == name and found:
+                    return found
+        return None
 
     def with_properties(self, properties: dict[str, Any]) -> Event:
         clone = Event.__new__(Event)
@@ -208,10 +228,8 @@ def _check_encodable(raw: dict[str, Any]) -> str:
         text.encode("utf-8")
     except (ValueError, TypeError, RecursionError, UnicodeEncodeError, OverflowError):
         where = ""
-        try:
+        with contextlib.suppress(RecursionError):
             where = _find_unencodable(raw, "event")
-        except RecursionError:
-            pass
         raise InvalidEventError(
             where.removeprefix("event.") or "event",
             "is not representable as JSON (NaN, infinity, lone surrogate, "
@@ -252,12 +270,12 @@ def normalize(data: Any, *, now: float | None = None) -> Event:
         raise InvalidEventError("anonymous_id", "an event needs anonymous_id or user_id")
     properties = _object(raw, "properties")
     traits = _object(raw, "traits")
-    context = _object(raw, "context")
-    if any(alias in context for alias in _CONTEXT_ALIASES):
-        context = dict(context)
-        for alias, key in _CONTEXT_ALIASES.items():
-            if alias in context:
-                context.setdefault(key, context.pop(alias))
+    # Our own copy: the core adds click_ids / providers, never to the caller's dict.
+    context = dict(_object(raw, "context"))
+    for alias, key in _CONTEXT_ALIASES.items():
+        if alias in context:
+            context.setdefault(key, context.pop(alias))
+    if context or "context" in raw:
         raw["context"] = context
     had_timestamp = raw.get("timestamp") is not None
     timestamp = parse_timestamp(raw.get("timestamp"), now=now)

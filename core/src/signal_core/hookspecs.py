@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
+    from .errors import TransportError
+    from .idsync import IdSync
     from .events import Event
-    from .wire import Request, Response
     from .integration import Integration
     from .mapping import EventRule
     from .outcome import Outcome
     from .payload import Payload
     from .transport import Transport
     from .vendor import Vendor
-    from .errors import TransportError
+    from .wire import Request, Response
 
 PROJECT = "signal"
 _hookspec = pluggy.HookspecMarker(PROJECT)
@@ -26,6 +27,12 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 @_hookspec
 def declare_vendors() -> Sequence[Vendor]:
     """Declare the vendor(s) this plugin delivers to."""
+    raise NotImplementedError
+
+
+@_hookspec(firstresult=True)
+def id_sync(event: Event, integration: Integration, privacy: Mapping[str, str]) -> IdSync | None:
+    """Describe the HTTP call that resolves the vendor's id for this visitor."""
     raise NotImplementedError
 
 

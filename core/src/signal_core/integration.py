@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +13,7 @@ from .errors import ConfigError
 from .mapping import MappingTable, build_table
 from .redact import MASK, Redactor, register_secrets
 from .retry import RetryPolicy
-from .vendor import Vendor
+from .vendor import MIN_SECRET_LENGTH, Vendor
 
 INTEGRATION_KEYS = frozenset(
     {
@@ -27,6 +27,7 @@ INTEGRATION_KEYS = frozenset(
         "base_url",
         "retry",
         "source_id",
+        "click_id_ttl_days",
     }
 )
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -74,24 +75,14 @@ class Integration:
     base_url: str | None
     retry: RetryPolicy
     redact: Redactor
+    click_id_ttl_days: float = 30.0
 
     @property
     def secrets(self) -> tuple[str, ...]:
         return tuple(str(self.config[f]) for f in self.spec.secret_fields if self.config.get(f))
 
     def with_retry(self, policy: RetryPolicy) -> Integration:
-        return Integration(
-            self.name,
-            self.vendor,
-            self.spec,
-            self.config,
-            self.enabled,
-            self.consent_categories,
-            self.mapping,
-            self.base_url,
-            policy,
-            self.redact,
-        )
+        return replace(self, retry=policy)
 
     def describe(self) -> dict[str, Any]:
         """A redacted view, safe to print."""
@@ -168,9 +159,17 @@ def _validate_config(spec: Vendor, raw: Any, name: str) -> Config:
             values[f.name] = f.check(value)
         except ValueError as exc:
             message = str(exc)
-            if f.secret and isinstance(value, str) and value.strip():
+            if f.secret and isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
                 message = message.replace(value, MASK).replace(value.strip(), MASK)
             raise ConfigError(message, integration=name, field=where) from None
+    if spec.validate is not None:
+        try:
+            spec.validate(values)
+        except ValueError as exc:
+            message = Redactor(str(values[f]) for f in spec.secret_fields if values.get(f))(
+                str(exc)
+            )
+            raise ConfigError(message, integration=name, field="config") from None
     return Config(values, frozenset(spec.secret_fields))
 
 
@@ -252,6 +251,11 @@ def load_integration(
             policy = policy.merged(data["retry"])
         except ConfigError as exc:
             raise ConfigError(exc.problem, integration=label, field=exc.field) from None
+    ttl_days = data.get("click_id_ttl_days", 30.0)
+    if isinstance(ttl_days, bool) or not isinstance(ttl_days, (int, float)) or ttl_days <= 0:
+        raise ConfigError(
+            "must be a positive number of days", integration=label, field="click_id_ttl_days"
+        )
     secrets = [str(config[f]) for f in spec.secret_fields if config.get(f)]
     register_secrets(secrets)
     return Integration(
@@ -265,4 +269,5 @@ def load_integration(
         base_url=_validate_base_url(data.get("base_url"), label),
         retry=policy,
         redact=Redactor(secrets),
+        click_id_ttl_days=float(ttl_days),
     )

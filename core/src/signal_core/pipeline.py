@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
+from .clickids import ClickIdTracker, click_id_ttls
 from .clock import Clock, SystemClock
 from .consent import ConsentSettings
+from .deadletters import DeadLetterQueue
 from .delivery import Attempted, Deliverer
 from .errors import ConfigError, DropEvent, InvalidEventError
 from .events import Event, normalize
+from .idsync import IdSyncRunner
 from .integration import Integration, load_integration
 from .outcome import Verdict
 from .payload import Payload
@@ -24,6 +27,7 @@ from .preview import RequestPreview, preview_request
 from .redact import install_log_filter
 from .results import DeliveryResult, SendSummary, Status
 from .retry import RetryPolicy
+from .state import Store, open_store
 from .transport import RequestsTransport, Transport
 
 log = logging.getLogger("signal_core.pipeline")
@@ -55,6 +59,7 @@ class Pipeline:
         retry: RetryPolicy | Mapping[str, Any] | None = None,
         timeout: float | Mapping[str, Any] | None = None,
         consent: ConsentSettings | Mapping[str, Any] | None = None,
+        state: str | Store | None = None,
         transport: Transport | None = None,
         clock: Clock | None = None,
         plugin_manager: PluginManager | None = None,
@@ -85,6 +90,19 @@ class Pipeline:
         )
         self.clock: Clock = clock or SystemClock()
         self._deliverer = Deliverer(self.hooks, self.transport, self.clock)
+        self._own_store = state is None or isinstance(state, str)
+        self.store: Store = (
+            open_store(state or "memory://", now=self.clock.time)
+            if state is None or isinstance(state, str)
+            else state
+        )
+        self.dead_letters = DeadLetterQueue(self.store, self.clock)
+        self._click_ids = ClickIdTracker(self.store, click_id_ttls(self.integrations))
+        self._id_syncs = (
+            IdSyncRunner(self.store, self.transport, self.consent, self.hooks.id_sync)
+            if self.hooks.implements("id_sync")
+            else None
+        )
         self._fanout: ThreadPoolExecutor | None = None
         self._fanout_lock = threading.Lock()
 
@@ -104,6 +122,7 @@ class Pipeline:
         network failures are results, never exceptions.
         """
         ev = normalize(event)
+        self._enrich(ev)
         results: list[DeliveryResult | None] = []
         pending: list[tuple[int, _Prepared]] = []
         for integration in self.integrations:
@@ -173,10 +192,12 @@ class Pipeline:
                     ev = normalize(raw)
                 except InvalidEventError as exc:
                     summary.add_invalid(index, str(exc))
+                    self.keep_invalid(raw, exc)
                     if on_invalid is not None:
                         with report_lock:
                             on_invalid(index, exc)
                     continue
+                self._enrich(ev)
                 for integration in self.integrations:
                     prepared = self._prepare(ev, integration)
                     if isinstance(prepared, DeliveryResult):
@@ -205,7 +226,7 @@ class Pipeline:
         ev = normalize(event)
         out: list[RequestPreview | DeliveryResult] = []
         for integration in self.integrations:
-            prepared = self._prepare(ev, integration)
+            prepared = self._prepare(ev, integration, record=False)
             if isinstance(prepared, DeliveryResult):
                 out.append(prepared)
                 continue
@@ -215,13 +236,45 @@ class Pipeline:
                 try:
                     request = self._deliverer.build(chunk, integration)
                 except Exception as exc:
-                    out.append(self._failed(ev, integration, "build_request", exc))
+                    out.append(self._failed(ev, integration, "build_request", exc, record=False))
                     break
                 out.append(preview_request(request, integration, ev.message_id))
         return out
 
+    def send_to(self, event: Any, integration: Integration) -> DeliveryResult:
+        """Deliver one event to one of this pipeline's integrations (used by replay)."""
+        ev = normalize(event)
+        self._enrich(ev)
+        prepared = self._prepare(ev, integration)
+        if isinstance(prepared, DeliveryResult):
+            return prepared
+        return self._deliver(prepared)
+
     # -- internals --------------------------------------------------------------
-    def _prepare(self, ev: Event, integration: Integration) -> _Prepared | DeliveryResult:
+    def _enrich(self, ev: Event) -> None:
+        """Click ids and ID syncs, before any integration maps the event."""
+        if self._click_ids:
+            self._click_ids.apply(ev)
+        if self._id_syncs is not None:
+            for integration in self.integrations:
+                self._id_syncs.apply(ev, integration)
+
+    def keep_invalid(self, raw: Any, error: InvalidEventError | str) -> None:
+        """Keep invalid input (an event dict or an unparsable line) as a dead letter."""
+        try:
+            self.dead_letters.record_invalid(raw, error)
+        except Exception:
+            log.exception("could not write an invalid event to the dead-letter store")
+
+    def _keep_failed(self, result: DeliveryResult, ev: Event) -> None:
+        try:
+            self.dead_letters.record_failure(result, ev.raw)
+        except Exception:
+            log.exception("could not write event %s to the dead-letter store", ev.message_id)
+
+    def _prepare(
+        self, ev: Event, integration: Integration, *, record: bool = True
+    ) -> _Prepared | DeliveryResult:
         def result(status: Status, reason: str) -> DeliveryResult:
             return DeliveryResult(
                 integration.name, integration.vendor, status, reason, event_id=ev.message_id
@@ -243,7 +296,7 @@ class Pipeline:
         except DropEvent as drop:
             return result(Status.DROPPED, integration.redact(drop.reason))
         except Exception as exc:
-            return self._failed(ev, integration, "map_event", exc)
+            return self._failed(ev, integration, "map_event", exc, record=record)
         if not payloads:
             return result(Status.DROPPED, f"the {integration.vendor} plugin mapped nothing")
         for payload in payloads:
@@ -251,13 +304,22 @@ class Pipeline:
         return _Prepared(ev, integration, list(payloads))
 
     def _failed(
-        self, ev: Event, integration: Integration, hook: str, exc: BaseException
+        self,
+        ev: Event,
+        integration: Integration,
+        hook: str,
+        exc: BaseException,
+        *,
+        record: bool = True,
     ) -> DeliveryResult:
         reason = integration.redact(f"plugin error in {hook}: {type(exc).__name__}: {exc}")
         log.error("integration=%r event=%s %s", integration.name, ev.message_id, reason)
-        return DeliveryResult(
+        result = DeliveryResult(
             integration.name, integration.vendor, Status.FAILED, reason, event_id=ev.message_id
         )
+        if record:
+            self._keep_failed(result, ev)
+        return result
 
     def _deliver(self, prepared: _Prepared) -> DeliveryResult:
         return self._deliver_batch([prepared])[0]
@@ -274,7 +336,10 @@ class Pipeline:
         for prepared in batch:
             mine = attempted[position : position + len(prepared.payloads)]
             position += len(prepared.payloads)
-            results.append(_summarise(prepared, mine))
+            result = _summarise(prepared, mine)
+            if result.status is Status.FAILED:
+                self._keep_failed(result, prepared.event)
+            results.append(result)
         return results
 
     def _fanout_pool(self) -> ThreadPoolExecutor:
@@ -292,6 +357,8 @@ class Pipeline:
         close = getattr(self.transport, "close", None)
         if self._own_transport and callable(close):
             close()
+        if self._own_store:
+            self.store.close()
 
     def __enter__(self) -> Pipeline:
         return self

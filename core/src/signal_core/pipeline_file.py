@@ -14,7 +14,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-PIPELINE_KEYS = frozenset({"integrations", "retry", "timeout", "consent"})
+PIPELINE_KEYS = frozenset({"integrations", "retry", "timeout", "consent", "state"})
 
 
 def read_pipeline_file(path: str | Path) -> dict[str, Any]:
@@ -25,12 +25,10 @@ def read_pipeline_file(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read pipeline file {str(path)!r}: {exc.strerror}") from None
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path.name} is not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}") from None
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        raise ConfigError(f"{path.name} is not valid {kind}: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path.name} must hold an object at the top level")
     unknown = sorted(set(data) - PIPELINE_KEYS)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import os
-import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -14,13 +13,14 @@ import pluggy
 from . import defaults, hookspecs
 from .errors import ConfigError, TransportError
 from .events import Event
-from .wire import Request, Response
+from .idsync import IdSync
 from .integration import Integration
 from .mapping import EventRule
 from .outcome import Outcome
 from .payload import Payload
 from .transport import Transport
 from .vendor import Vendor
+from .wire import Request, Response
 
 ENTRY_POINT_GROUP = "signal_core.plugins"
 PLUGINS_ENV = "SIGNAL_PLUGINS"
@@ -45,9 +45,10 @@ class PluginInfo:
 
 
 def _entry_points() -> list[md.EntryPoint]:
-    if sys.version_info >= (3, 10):
-        return list(md.entry_points(group=ENTRY_POINT_GROUP))
-    return list(md.entry_points().get(ENTRY_POINT_GROUP, ()))  # pragma: no cover
+    found: Any = md.entry_points()
+    if hasattr(found, "select"):
+        return list(found.select(group=ENTRY_POINT_GROUP))
+    return list(found.get(ENTRY_POINT_GROUP, ()))  # Python 3.9
 
 
 def _wanted(env: str | None) -> set[str] | None:
@@ -112,7 +113,7 @@ class PluginManager(pluggy.PluginManager):
             if hasattr(plugin, "declare_vendors"):
                 try:
                     declared = _as_vendors(plugin.declare_vendors())
-                except Exception:  # noqa: S112 - reported via load errors path
+                except Exception:
                     declared = ()
             dist, version = self.dists.get(name, ("(registered in process)", ""))
             infos.append(
@@ -143,6 +144,15 @@ class Hooks:
                     raise ConfigError(f"vendor {vendor.name!r} is declared by two plugins")
                 out[vendor.name] = vendor
         return out
+
+    def implements(self, hook: str) -> bool:
+        return bool(getattr(self._hook, hook).get_hookimpls())
+
+    def id_sync(
+        self, event: Event, integration: Integration, privacy: Mapping[str, str]
+    ) -> IdSync | None:
+        result = self._hook.id_sync(event=event, integration=integration, privacy=privacy)
+        return result if isinstance(result, IdSync) else None
 
     def map_event(
         self, event: Event, rule: EventRule, integration: Integration

@@ -68,8 +68,9 @@ class RetryPolicy:
         text = value.strip()
         if not text:
             return None
-        if text.isdigit():
-            return float(int(text[:12]))
+        if text.isascii() and text.isdigit():  # "²".isdigit() is true, int("²") fails
+            digits = text.lstrip("0") or "0"
+            return float(int(digits[:12]))  # 12 digits are already far past any cap
         try:
             when = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError, OverflowError):

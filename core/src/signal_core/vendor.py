@@ -11,7 +11,7 @@ from typing import Any
 Validator = Callable[[Any], Any]
 """Takes the raw value, returns the value to use, or raises ``ValueError``."""
 
-_NO_DEFAULT: Any = object()
+MIN_SECRET_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class ConfigField:
                 raise ValueError(f"must be a string, got {type(value).__name__}")
             if self.secret and value != value.strip():
                 raise ValueError("secret has surrounding whitespace or a line break")
+            if self.secret and len(value) < MIN_SECRET_LENGTH:
+                # A one-letter "secret" would turn every such letter in logs into ***.
+                raise ValueError(f"secret is shorter than {MIN_SECRET_LENGTH} characters")
             if any(ch in value for ch in "\r\n\x00"):
                 raise ValueError("must not contain line breaks or NUL")
         if self.choices is not None and value not in self.choices:
@@ -88,6 +91,8 @@ class Vendor:
     dedups: bool = False
     unmapped: str = "drop"
     description: str = ""
+    validate: Callable[[Mapping[str, Any]], None] | None = None
+    """Cross-field check on the validated config; raises ``ValueError`` (no secret in it)."""
 
     def field_named(self, name: str) -> ConfigField | None:
         for f in self.config:

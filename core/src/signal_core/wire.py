@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
+
 def encode_query(pairs: Sequence[tuple[str, str]]) -> str:
     """Percent-encode ``pairs`` as one query string (spaces as ``%20``)."""
     return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
