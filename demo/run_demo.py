@@ -51,11 +51,18 @@ def main() -> int:
     (OUT / "state.db").unlink(missing_ok=True)
     events = HERE / "events.jsonl"
     with Sandbox(default=200) as box:
-        env = {**os.environ, "SANDBOX_URL": box.url}
+        os.environ["SANDBOX_URL"] = box.url
+        env = dict(os.environ)
         run(["plugins"], env)
         run(["check", "-c", str(config)], env)
         state = f"sqlite:///{OUT / 'state.db'}"
+        # Knorex is "down" for its first six postbacks: both conversions fail
+        # after 3 attempts each and land in the dead-letter store.
+        box.route("/s2s", *[503] * 6)
         run(["send", "-c", str(config), "--state", state, str(events)], env)
+        run(["dead-letter", "list", "--state", state], env)
+        print("\n(Knorex is back: replay the dead letters with their original event ids)")
+        run(["dead-letter", "replay", "-c", str(config), "--state", state], env)
         run(["dead-letter", "list", "--state", state], env)
         with Pipeline.from_file(config) as pipeline:  # only to learn the secret values
             mask = Redactor(s for i in pipeline.integrations for s in i.secrets)
@@ -72,8 +79,9 @@ def main() -> int:
                 print(f"  {mask(req.body.decode('utf-8', 'replace'))}")
     print(
         "\nThe secrets in demo/signal.toml are fake; in real use set them through "
-        "${ENV} variables. Exit code 1 above is expected: the last sample line is "
-        "invalid on purpose (no anonymous_id or user_id)."
+        "${ENV} variables. Exit codes 1 above are expected: the last sample line is "
+        "invalid on purpose (no anonymous_id or user_id; it stays in the dead-letter "
+        "store, as invalid input cannot be replayed), and Knorex was down on purpose."
     )
     return 0
 

@@ -54,6 +54,7 @@ class Sandbox:
     def __init__(self, replies: Iterable[Reply | int] = (), default: Reply | int = 204) -> None:
         self.requests: list[Recorded] = []
         self._replies: deque[Reply] = deque(_reply(r) for r in replies)
+        self._routes: dict[str, deque[Reply]] = {}
         self._default = _reply(default)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -70,6 +71,12 @@ class Sandbox:
     def script(self, *replies: Reply | int) -> None:
         with self._lock:
             self._replies.extend(_reply(r) for r in replies)
+
+    def route(self, path_prefix: str, *replies: Reply | int) -> None:
+        """Script replies for requests whose path starts with ``path_prefix``
+        (checked before the general script)."""
+        with self._lock:
+            self._routes.setdefault(path_prefix, deque()).extend(_reply(r) for r in replies)
 
     def start(self) -> Sandbox:
         self._thread.start()
@@ -88,6 +95,9 @@ class Sandbox:
     def _next(self, recorded: Recorded) -> Reply:
         with self._lock:
             self.requests.append(recorded)
+            for prefix, queue in self._routes.items():
+                if queue and recorded.path.startswith(prefix):
+                    return queue.popleft()
             return self._replies.popleft() if self._replies else self._default
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
