@@ -16,9 +16,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make the kit importable
 
-from signal_core import Pipeline  # noqa: E402
-from signal_core.plugins import PluginManager, get_plugin_manager  # noqa: E402
-from signal_core.testing import FakeClock, Reply, Sandbox  # noqa: E402
+from signal_core import Pipeline
+from signal_core.plugins import PluginManager, get_plugin_manager
+from signal_core.testing import FakeClock, Reply, Sandbox
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +38,9 @@ def _stop_soon(box: Sandbox) -> None:
 def make_box() -> Iterator[Callable[..., Sandbox]]:
     boxes: list[Sandbox] = []
 
-    def make(*replies: Reply | int, default: Reply | int = 204, cls: type = Sandbox, **kw: Any) -> Sandbox:
+    def make(
+        *replies: Reply | int, default: Reply | int = 204, cls: type = Sandbox, **kw: Any
+    ) -> Sandbox:
         box = cls(**kw) if cls is not Sandbox else Sandbox(replies, default=default)
         box.start()
         boxes.append(box)
@@ -80,7 +82,9 @@ def make_pipeline(clock: FakeClock) -> Iterator[Callable[..., Pipeline]]:
 
 
 @pytest.fixture
-def register_plugin(plugin_manager: PluginManager) -> Iterator[Callable[[object, str], PluginManager]]:
+def register_plugin(
+    plugin_manager: PluginManager,
+) -> Iterator[Callable[[object, str], PluginManager]]:
     """Register a plugin object for one test; it is unregistered afterwards."""
     names: list[str] = []
 

@@ -76,7 +76,9 @@ class BarrierSandbox(Sandbox):
         return super()._next(recorded)
 
 
-QUERY_ECHO = Vendor(name="query_echo", presets={"all": {}}, default_preset="all", unmapped="passthrough")
+QUERY_ECHO = Vendor(
+    name="query_echo", presets={"all": {}}, default_preset="all", unmapped="passthrough"
+)
 HEADER_ECHO = Vendor(name="header_echo", unmapped="passthrough")
 
 
@@ -101,7 +103,22 @@ class QueryAndHeaderPlugin:
             pairs = tuple((str(k), str(v)) for k, v in data["pairs"])
             return Request("GET", "https://query.example/q", pairs)
         if integration.vendor == "header_echo":
-            return Request(
-                "POST", "https://header.example/h", (), {"X-Note": data["note"]}, b"{}"
-            )
+            return Request("POST", "https://header.example/h", (), {"X-Note": data["note"]}, b"{}")
         return None
+
+
+QUERY_HEADER_PLUGIN = QueryAndHeaderPlugin()
+
+
+def install_fake_distribution(
+    root: Any, dist: str, version: str, entry_points: dict[str, str]
+) -> None:
+    """Write ``<dist>-<version>.dist-info`` with ``signal_core.plugins`` entry points
+    into ``root`` (which the caller puts on sys.path)."""
+    info = root / f"{dist.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
+    )
+    lines = ["[signal_core.plugins]"] + [f"{n} = {m}" for n, m in entry_points.items()]
+    (info / "entry_points.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -10,7 +10,9 @@ from signal_core.testing import Reply
 from signal_e2e_kit import echo, echo_batch, track
 
 
-def test_always_503_makes_exactly_3_requests_and_sleeps_half_then_one(make_box, make_pipeline, clock):
+def test_always_503_makes_exactly_3_requests_and_sleeps_half_then_one(
+    make_box, make_pipeline, clock
+):
     box = make_box(default=503)
     [result] = make_pipeline([echo(box)]).send(track())
     assert result.status is Status.FAILED
@@ -85,7 +87,9 @@ def test_garbage_retry_after_falls_back_to_backoff(make_box, make_pipeline, cloc
 
 
 @pytest.mark.parametrize("value", ["86400", "11", "99999999999999999999"])
-def test_retry_after_longer_than_the_cap_fails_at_once_as_throttled(make_box, make_pipeline, clock, value):
+def test_retry_after_longer_than_the_cap_fails_at_once_as_throttled(
+    make_box, make_pipeline, clock, value
+):
     box = make_box(Reply(429, {"Retry-After": value}))
     [result] = make_pipeline([echo(box)]).send(track())
     assert result.status is Status.FAILED

@@ -24,13 +24,13 @@ def test_counts_add_up_for_every_integration(make_box, make_pipeline):
     ok_box = make_box()
     failing = make_box(default=400)
     events = [
-        track(properties={"n": 1}),                                  # delivered everywhere
-        track("Cart Viewed"),                                        # unmapped: dropped
-        track(properties={"drop_me": True}),                         # DropEvent: dropped
+        track(properties={"n": 1}),  # delivered everywhere
+        track("Cart Viewed"),  # unmapped: dropped
+        track(properties={"drop_me": True}),  # DropEvent: dropped
         track(context={"consent": {"categories": {"analytics": False}}}),  # echo: skipped
         {"type": "page", "anonymous_id": "p", "timestamp": 1749200400},  # delivered
-        {"type": "track", "anonymous_id": "x"},                      # invalid: no event name
-        "not an event",                                              # invalid
+        {"type": "track", "anonymous_id": "x"},  # invalid: no event name
+        "not an event",  # invalid
     ]
     pipeline = make_pipeline(
         [
@@ -66,7 +66,8 @@ def test_counts_add_up_for_every_integration(make_box, make_pipeline):
     assert Counter((r.integration, r.event_id) for r in seen) == Counter(
         {(i, e): 1 for i in ("echo", "echo_batch", "failing", "off") for e in ids_of(events[:5])}
     )
-    assert summary.failed == 2 and not summary.ok
+    assert summary.failed == 2
+    assert not summary.ok
     # the servers saw exactly what was delivered (or tried once, for 400)
     assert len(failing.requests) == 2
     assert sum(len(json.loads(r.body)) if r.path == "/batch" else 1 for r in ok_box.requests) == 5
@@ -89,7 +90,9 @@ def test_413_splits_a_batch_and_every_event_gets_a_result(make_box, make_pipelin
     box = make_box(413, 204, 413)  # 3 -> 413; [1] -> 204; [2] -> 413; then [1], [1] -> 204
     events = numbered(3)
     results = []
-    summary = make_pipeline([echo_batch(box)]).send_many(events, workers=1, on_result=results.append)
+    summary = make_pipeline([echo_batch(box)]).send_many(
+        events, workers=1, on_result=results.append
+    )
     assert [len(json.loads(r.body)) for r in box.requests] == [3, 1, 2, 1, 1]
     assert sorted(r.event_id for r in results) == sorted(ids_of(events))
     assert all(r.status is Status.DELIVERED for r in results)
@@ -142,7 +145,8 @@ def test_two_hundred_events_are_each_delivered_exactly_once(make_box, make_pipel
     assert all(len(json.loads(r.body)) <= 3 for r in batch.requests)
     assert len(batch.requests) == 67
     counts = summary.to_dict()["integrations"]
-    assert counts["echo"]["delivered"] == 200 and counts["echo_batch"]["delivered"] == 200
+    assert counts["echo"]["delivered"] == 200
+    assert counts["echo_batch"]["delivered"] == 200
     assert summary.ok
 
 

@@ -57,7 +57,10 @@ def test_consent_required_and_no_consent_data_is_skipped(box, make_pipeline):
 def test_disabled_integration_is_skipped(box, make_pipeline):
     pipeline = make_pipeline([echo(box, enabled=False), echo_batch(box)])
     results = {r.integration: r for r in pipeline.send(track())}
-    assert (results["echo"].status, results["echo"].reason) == (Status.SKIPPED, "integration is disabled")
+    assert (results["echo"].status, results["echo"].reason) == (
+        Status.SKIPPED,
+        "integration is disabled",
+    )
     assert results["echo_batch"].status is Status.DELIVERED
     assert len(box.requests) == 1
     assert box.requests[0].path == "/batch"
@@ -121,7 +124,9 @@ def test_a_plugin_that_raises_gives_a_failed_result(box, make_pipeline, register
     assert [r.path for r in box.requests] == ["/batch"]
 
 
-def test_a_plugin_that_raises_in_send_many_is_counted_as_failed(box, make_pipeline, register_plugin):
+def test_a_plugin_that_raises_in_send_many_is_counted_as_failed(
+    box, make_pipeline, register_plugin
+):
     pm = register_plugin(Exploding("map_event"), "exploding")
     pipeline = make_pipeline([echo(box, api_key=SECRET)], plugin_manager=pm)
     summary = pipeline.send_many([track(properties={"n": n}) for n in range(3)], workers=2)
@@ -182,10 +187,104 @@ def test_mapping_overrides_on_the_wire(box, make_pipeline):
     [sent] = pipeline.send(track(properties={"order_id": "O-1", "currency": "EUR"}))
     [disabled] = pipeline.send({"type": "page", "anonymous_id": "a"})
     [passed] = pipeline.send(track("Cart Viewed"))
-    assert sent.status is Status.DELIVERED and passed.status is Status.DELIVERED
-    assert (disabled.status, disabled.reason) == (Status.DROPPED, "event 'page' is disabled in the mappings")
+    assert sent.status is Status.DELIVERED
+    assert passed.status is Status.DELIVERED
+    assert (disabled.status, disabled.reason) == (
+        Status.DROPPED,
+        "event 'page' is disabled in the mappings",
+    )
     first, second = (json.loads(r.body) for r in box.requests)
     assert first["event"] == "conversion"
     assert (first["oid"], first["currency"], first["goal_id"]) == ("O-1", "EUR", 77)
     assert "order_id" not in first
     assert second["event"] == "Cart Viewed"
+
+
+class Misbehaving:
+    """A plugin that answers its hooks with the wrong types."""
+
+    def __init__(self, hook, value):
+        self.hook, self.value = hook, value
+
+    @hookimpl(tryfirst=True)
+    def map_event(self, event, rule, integration):
+        if self.hook == "map_event" and integration.vendor == "echo":
+            return self.value
+        return None
+
+    @hookimpl(tryfirst=True)
+    def classify_response(self, request, response, error, integration):
+        if self.hook == "classify_response" and integration.vendor == "echo":
+            return self.value
+        return None
+
+
+def _payload():
+    from signal_core import Payload
+
+    return Payload({"event": "x"})
+
+
+@pytest.mark.parametrize(
+    ("hook", "value"),
+    [
+        ("map_event", "single"),  # a lone Payload, not a list
+        ("map_event", [{"event": "x"}]),  # dicts, not Payloads
+        ("map_event", {"event": "x"}),
+        ("map_event", 42),
+        ("classify_response", "delivered"),
+    ],
+)
+def test_a_plugin_answering_with_the_wrong_type_gives_a_failed_result(
+    box, make_pipeline, register_plugin, hook, value
+):
+    if value == "single":
+        value = _payload()
+    pm = register_plugin(Misbehaving(hook, value), "misbehaving")
+    pipeline = make_pipeline([echo(box), echo_batch(box)], plugin_manager=pm)
+    results = {r.integration: r for r in pipeline.send(track())}
+    assert results["echo"].status is Status.FAILED
+    assert results["echo"].reason.startswith("plugin error in ")
+    assert results["echo_batch"].status is Status.DELIVERED
+    summary = pipeline.send_many([track(properties={"n": n}) for n in range(4)], workers=2)
+    assert summary.counts["echo"]["failed"] == 4
+    assert summary.counts["echo_batch"]["delivered"] == 4
+
+
+def test_a_vendor_no_plugin_builds_requests_for_gives_a_failed_result(
+    box, make_pipeline, register_plugin
+):
+    from signal_core import Payload, Vendor
+
+    class MapsOnly:
+        @hookimpl
+        def declare_vendors(self):
+            return [Vendor(name="maps_only", unmapped="passthrough")]
+
+        @hookimpl
+        def map_event(self, event, rule, integration):
+            return [Payload({"e": event.name})] if integration.vendor == "maps_only" else None
+
+    pm = register_plugin(MapsOnly(), "maps-only")
+    pipeline = make_pipeline([{"vendor": "maps_only", "base_url": box.url}], plugin_manager=pm)
+    [result] = pipeline.send(track())
+    assert result.status is Status.FAILED
+    assert "no plugin built a request for vendor 'maps_only'" in result.reason
+    assert box.requests == []
+
+
+def test_an_id_sync_plugin_that_raises_does_not_make_send_raise(
+    box, make_pipeline, register_plugin
+):
+    class BrokenSync:
+        @hookimpl
+        def id_sync(self, event, integration, privacy):
+            raise RuntimeError(f"sync bug with {integration.config['api_key']}")
+
+    pm = register_plugin(BrokenSync(), "broken-sync")
+    pipeline = make_pipeline([echo(box, api_key=SECRET)], plugin_manager=pm)
+    [result] = pipeline.send(track())
+    assert result.status is Status.DELIVERED
+    summary = pipeline.send_many([track(properties={"n": n}) for n in range(3)], workers=2)
+    assert summary.counts["echo"]["delivered"] == 3
+    assert len(box.requests) == 4

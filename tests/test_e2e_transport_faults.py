@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from signal_core import ConfigError, Status
 from signal_core.errors import ConnectError, InvalidRequestError
-from signal_core.testing import Sandbox
 from signal_core.transport import RequestsTransport
 from signal_core.wire import Request, Timeout, encode_query
 from signal_e2e_kit import QueryAndHeaderPlugin, closed_port, decode_query, echo, track
@@ -27,7 +26,14 @@ def test_connection_refused_is_retried_then_failed_without_url_or_secret(make_pi
     assert (result.attempts, result.http_status) == (3, None)
     assert clock.sleeps == [0.5, 1.0]
     assert result.reason == "gave up after 3 attempts: connection failed: refused or unreachable"
-    for forbidden in (SECRET, "CANARY", "127.0.0.1", nowhere.url.rsplit(":", 1)[1], "key=", "/collect"):
+    for forbidden in (
+        SECRET,
+        "CANARY",
+        "127.0.0.1",
+        nowhere.url.rsplit(":", 1)[1],
+        "key=",
+        "/collect",
+    ):
         assert forbidden not in result.reason
 
 
@@ -39,9 +45,11 @@ def test_transport_raises_connect_error_for_a_refused_port():
     transport.close()
     exc = info.value
     assert exc.sent is False
-    assert exc.__context__ is None and exc.__cause__ is None
+    assert exc.__context__ is None
+    assert exc.__cause__ is None
     for text in (str(exc), repr(exc)):
-        assert SECRET not in text and "127.0.0.1" not in text
+        assert SECRET not in text
+        assert "127.0.0.1" not in text
 
 
 @pytest.mark.parametrize("bad", ["tok\nX-Evil: 1", "tok\r\n", "tok\rx", " tok"])
@@ -58,9 +66,7 @@ def test_a_header_value_with_cr_lf_from_event_data_sends_nothing(
     box, make_pipeline, register_plugin, clock, note
 ):
     pm = register_plugin(QueryAndHeaderPlugin(), "query-header-test")
-    pipeline = make_pipeline(
-        [{"vendor": "header_echo", "base_url": box.url}], plugin_manager=pm
-    )
+    pipeline = make_pipeline([{"vendor": "header_echo", "base_url": box.url}], plugin_manager=pm)
     [result] = pipeline.send(track(properties={"note": note}))
     assert result.status is Status.FAILED
     assert result.attempts == 1
@@ -104,9 +110,7 @@ HOSTILE = [
 
 def test_hostile_query_values_arrive_byte_exact(box, make_pipeline, register_plugin):
     pm = register_plugin(QueryAndHeaderPlugin(), "query-header-test")
-    pipeline = make_pipeline(
-        [{"vendor": "query_echo", "base_url": box.url}], plugin_manager=pm
-    )
+    pipeline = make_pipeline([{"vendor": "query_echo", "base_url": box.url}], plugin_manager=pm)
     [result] = pipeline.send(track(properties={"pairs": HOSTILE}))
     assert result.status is Status.DELIVERED, result.reason
     [got] = box.requests

@@ -26,8 +26,14 @@ def test_exact_wire_of_one_echo_event_with_key_in_query(box, make_pipeline, cloc
 
     [got] = box.requests
     body = json.dumps(
-        {"event": "purchase", "id": message_id, "user": "anon_1",
-         "order_id": "ORD-1042", "revenue": 89.99, "currency": "USD"},
+        {
+            "event": "purchase",
+            "id": message_id,
+            "user": "anon_1",
+            "order_id": "ORD-1042",
+            "revenue": 89.99,
+            "currency": "USD",
+        },
         separators=(",", ":"),
     ).encode()
     assert got.method == "POST"
@@ -54,7 +60,12 @@ def test_exact_wire_with_key_in_authorization_header(box, make_pipeline):
     assert got.raw_query == ""
     assert got.headers["Authorization"] == "Bearer tok_hdr_123"
     assert set(got.headers) == {
-        "Host", "User-Agent", "Accept-Encoding", "Content-Type", "Content-Length", "Authorization"
+        "Host",
+        "User-Agent",
+        "Accept-Encoding",
+        "Content-Type",
+        "Content-Length",
+        "Authorization",
     }
 
 

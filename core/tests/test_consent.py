@@ -33,9 +33,13 @@ def test_no_consent_data_is_delivered_unless_required():
 
 
 def test_a_denied_category_skips():
-    reason = LENIENT.skip_reason(event({"categories": {"marketing": False, "analytics": True}}), CATS)
+    reason = LENIENT.skip_reason(
+        event({"categories": {"marketing": False, "analytics": True}}), CATS
+    )
     assert reason == "consent denied for marketing"
-    reason = STRICT.skip_reason(event({"categories": {"marketing": False, "analytics": False}}), CATS)
+    reason = STRICT.skip_reason(
+        event({"categories": {"marketing": False, "analytics": False}}), CATS
+    )
     assert reason == "consent denied for marketing, analytics"
 
 
@@ -57,7 +61,11 @@ def test_from_config():
     assert ConsentSettings.from_config(None) == LENIENT
     assert ConsentSettings.from_config({"required": True}) == STRICT
     assert ConsentSettings.from_config(STRICT) is STRICT
-    for bad, field in (([], "consent"), ({"required": 1}, "consent.required"), ({"x": 1}, "consent")):
+    for bad, field in (
+        ([], "consent"),
+        ({"required": 1}, "consent.required"),
+        ({"x": 1}, "consent"),
+    ):
         with pytest.raises(ConfigError) as info:
             ConsentSettings.from_config(bad)
         assert info.value.field == field

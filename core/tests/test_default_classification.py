@@ -98,7 +98,8 @@ def test_errors_before_sending_are_retried(error):
 def test_errors_after_sending_retry_only_when_the_vendor_dedups(error):
     plain = classify(error=error)
     assert plain.verdict is Verdict.FAILED
-    assert "not retried" in plain.reason and "does not de-duplicate" in plain.reason
+    assert "not retried" in plain.reason
+    assert "does not de-duplicate" in plain.reason
     dedup = classify(error=error, integ=integration(DEDUP))
     assert dedup.verdict is Verdict.RETRY
     assert "de-duplicates" in dedup.reason

@@ -21,8 +21,16 @@ from signal_core.errors import (
 
 @pytest.mark.parametrize(
     "cls",
-    [TransportError, ConnectError, ConnectTimeout, ReadTimeout, ConnectionLost, TLSError,
-     InvalidRequestError, DeadlineExceeded],
+    [
+        TransportError,
+        ConnectError,
+        ConnectTimeout,
+        ReadTimeout,
+        ConnectionLost,
+        TLSError,
+        InvalidRequestError,
+        DeadlineExceeded,
+    ],
 )
 def test_transport_errors_pickle(cls):
     exc = cls("detail")
@@ -34,9 +42,13 @@ def test_transport_errors_pickle(cls):
 
 
 def test_sent_flags():
-    assert not ConnectError.sent and not ConnectTimeout.sent and not TLSError.sent
+    assert not ConnectError.sent
+    assert not ConnectTimeout.sent
+    assert not TLSError.sent
     assert not InvalidRequestError.sent
-    assert ReadTimeout.sent and ConnectionLost.sent and DeadlineExceeded.sent
+    assert ReadTimeout.sent
+    assert ConnectionLost.sent
+    assert DeadlineExceeded.sent
 
 
 def test_config_error_pickles_with_its_location():
@@ -44,7 +56,10 @@ def test_config_error_pickles_with_its_location():
     assert str(exc) == "integration 'Main': config.api_key: is required"
     clone = pickle.loads(pickle.dumps(exc))
     assert (str(clone), clone.integration, clone.field, clone.problem) == (
-        str(exc), "Main", "config.api_key", "is required"
+        str(exc),
+        "Main",
+        "config.api_key",
+        "is required",
     )
     assert str(ConfigError("plain")) == "plain"
     assert str(ConfigError("p", field="f")) == "f: p"
@@ -52,14 +67,23 @@ def test_config_error_pickles_with_its_location():
 
 def test_drop_event_carries_its_reason():
     exc = pickle.loads(pickle.dumps(DropEvent("no order id")))
-    assert exc.reason == "no order id" and str(exc) == "no order id"
+    assert exc.reason == "no order id"
+    assert str(exc) == "no order id"
 
 
 def test_delivery_result_to_dict():
-    r = DeliveryResult("I", "echo", Status.FAILED, "503", attempts=3, http_status=503, event_id="e", notes=("n",))
+    r = DeliveryResult(
+        "I", "echo", Status.FAILED, "503", attempts=3, http_status=503, event_id="e", notes=("n",)
+    )
     assert r.to_dict() == {
-        "event_id": "e", "integration": "I", "vendor": "echo", "status": "failed",
-        "reason": "503", "attempts": 3, "http_status": 503, "notes": ["n"],
+        "event_id": "e",
+        "integration": "I",
+        "vendor": "echo",
+        "status": "failed",
+        "reason": "503",
+        "attempts": 3,
+        "http_status": 503,
+        "notes": ["n"],
     }
     assert not r.ok
     assert DeliveryResult("I", "echo", Status.SKIPPED, "x").ok
@@ -73,8 +97,10 @@ def test_send_summary_counts():
     s.add(DeliveryResult("B", "echo", Status.SKIPPED, ""))
     s.events = 4
     s.add_invalid(3, "bad")
-    assert s.total(Status.DELIVERED) == 2 and s.total("skipped") == 1
-    assert s.failed == 1 and not s.ok
+    assert s.total(Status.DELIVERED) == 2
+    assert s.total("skipped") == 1
+    assert s.failed == 1
+    assert not s.ok
     assert s.to_dict() == {
         "events": 4,
         "invalid": 1,
@@ -88,7 +114,8 @@ def test_send_summary_counts():
 
 
 @pytest.mark.parametrize(
-    "text", ["a\nb", "a\r\nforged", "\x1b[31mred\x1b[0m", "tab\there", "\x9b2J", "nul\x00", "ls\u2028x"]
+    "text",
+    ["a\nb", "a\r\nforged", "\x1b[31mred\x1b[0m", "tab\there", "\x9b2J", "nul\x00", "ls\u2028x"],
 )
 def test_one_line_escapes_control_characters(text):
     out = one_line(text)

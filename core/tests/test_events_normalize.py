@@ -34,8 +34,10 @@ def test_camel_case_aliases_are_accepted():
     assert ev.message_id == "msg-9"
     assert ev.user_agent == "Mozilla/5.0 (X11)"
     assert ev.context == {"user_agent": "Mozilla/5.0 (X11)"}
-    assert "anonymousId" not in ev.raw and ev.raw["anonymous_id"] == "anon_9"
-    assert ev.raw["user_id"] == "user_9" and ev.raw["message_id"] == "msg-9"
+    assert "anonymousId" not in ev.raw
+    assert ev.raw["anonymous_id"] == "anon_9"
+    assert ev.raw["user_id"] == "user_9"
+    assert ev.raw["message_id"] == "msg-9"
     assert ev.raw["context"] == {"user_agent": "Mozilla/5.0 (X11)"}
 
 
@@ -117,9 +119,12 @@ def test_given_message_id_is_kept():
 def test_event_name_and_types():
     assert normalize(track()).name == "Order Completed"
     page = normalize({"type": "page", "user_id": "u"})
-    assert page.name == "page" and page.anonymous_id is None and page.user_id == "u"
+    assert page.name == "page"
+    assert page.anonymous_id is None
+    assert page.user_id == "u"
     ident = normalize({"type": "identify", "user_id": 42})
-    assert ident.name == "identify" and ident.user_id == "42"
+    assert ident.name == "identify"
+    assert ident.user_id == "42"
 
 
 def test_an_event_instance_passes_through():

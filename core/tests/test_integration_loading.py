@@ -35,7 +35,9 @@ def load(data, index=0):
 
 def test_a_valid_integration_gets_defaults_and_vendor_settings():
     integ = load(acme())
-    assert integ.name == "Acme" and integ.vendor == "acme" and integ.spec is ACME
+    assert integ.name == "Acme"
+    assert integ.vendor == "acme"
+    assert integ.spec is ACME
     assert dict(integ.config) == {
         "account": "acc_1",
         "token": "tok_1",
@@ -76,7 +78,9 @@ def test_env_expansion_plain_and_with_default(monkeypatch):
 def test_env_set_wins_over_default_and_expansion_is_inline(monkeypatch):
     monkeypatch.setenv("ACME_REGION", "eu")
     monkeypatch.setenv("PART", "x")
-    integ = load(acme(config={"account": "acc_${PART}_1", "token": "tok-1", "region": "${ACME_REGION:-na}"}))
+    integ = load(
+        acme(config={"account": "acc_${PART}_1", "token": "tok-1", "region": "${ACME_REGION:-na}"})
+    )
     assert integ.config["region"] == "eu"
     assert integ.config["account"] == "acc_x_1"
 
@@ -112,12 +116,28 @@ def test_env_expanded_base_url(monkeypatch):
         ({"name": "Acme", "config": {}}, "vendor", ["required"]),
         (acme(config={"account": "a"}), "config.token", ["required"]),
         (acme(config={"account": "", "token": "tok-1"}), "config.account", ["required"]),
-        (acme(config={"account": "a", "token": "tok-1", "region": "us"}), "config.region", ["'us'", "'eu'", "'na'"]),
+        (
+            acme(config={"account": "a", "token": "tok-1", "region": "us"}),
+            "config.region",
+            ["'us'", "'eu'", "'na'"],
+        ),
         (acme(config={"account": "a b", "token": "tok-1"}), "config.account", ["does not match"]),
-        (acme(config={"account": "a", "token": "tok-1", "rate": "fast"}), "config.rate", ["number"]),
-        (acme(config={"account": "a", "token": "tok-1", "debug": "yes"}), "config.debug", ["true or false"]),
+        (
+            acme(config={"account": "a", "token": "tok-1", "rate": "fast"}),
+            "config.rate",
+            ["number"],
+        ),
+        (
+            acme(config={"account": "a", "token": "tok-1", "debug": "yes"}),
+            "config.debug",
+            ["true or false"],
+        ),
         (acme(config={"account": "a", "token": 123}), "config.token", ["string"]),
-        (acme(config={"account": "a", "token": "tok-1", "colour": "red"}), "config", ["'colour'", "unknown"]),
+        (
+            acme(config={"account": "a", "token": "tok-1", "colour": "red"}),
+            "config",
+            ["'colour'", "unknown"],
+        ),
         (acme(config=["a"]), "config", ["object"]),
         (acme(enabled="yes"), "enabled", ["true or false"]),
         (acme(consent_categories="marketing"), "consent_categories", ["list"]),
@@ -188,4 +208,5 @@ def test_pipeline_reports_unknown_vendor_with_installed_ones():
     with pytest.raises(ConfigError) as info:
         Pipeline([{"vendor": "kargo", "name": "K"}])
     assert info.value.field == "vendor"
-    assert "echo" in str(info.value) and "echo_batch" in str(info.value)
+    assert "echo" in str(info.value)
+    assert "echo_batch" in str(info.value)

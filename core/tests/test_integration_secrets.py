@@ -57,7 +57,8 @@ def test_padded_or_multiline_secret_is_rejected_without_its_value(bad):
         assert "CAN" not in text
         assert "ARY" not in text
     clone = pickle.loads(pickle.dumps(exc))
-    assert str(clone) == str(exc) and clone.field == "config.token"
+    assert str(clone) == str(exc)
+    assert clone.field == "config.token"
     assert b"CAN" not in pickle.dumps(exc)
 
 

@@ -117,7 +117,12 @@ def test_vendor_default_action_applies_unless_overridden():
         (None, {"events": {"A": {"values": [1]}}}, "mappings.events.A", ["values"]),
         (None, {"events": {"A": {"rename": {"a": 1}}}}, "mappings.events.A", ["rename"]),
         (None, {"events": {"A": {"enabled": "no"}}}, "mappings.events.A", ["enabled"]),
-        (None, {"defaults": {"action": "send"}}, "mappings.defaults.action", ["drop", "passthrough"]),
+        (
+            None,
+            {"defaults": {"action": "send"}},
+            "mappings.defaults.action",
+            ["drop", "passthrough"],
+        ),
         (None, {"defaults": "drop"}, "mappings.defaults", ["object"]),
     ],
 )

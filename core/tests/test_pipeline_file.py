@@ -48,7 +48,8 @@ def test_toml_file(tmp_path, monkeypatch):
         assert echo.retry == pipeline.retry
         # a per-integration override starts from the pipeline's policy
         assert batch.retry.attempts == 6
-        assert batch.retry.backoff_base == 0.25 and batch.retry.deadline == 8
+        assert batch.retry.backoff_base == 0.25
+        assert batch.retry.deadline == 8
 
 
 def test_json_file(tmp_path):
@@ -84,11 +85,11 @@ def test_keyword_arguments_override_the_file(tmp_path):
     ("name", "text", "words"),
     [
         ("bad.toml", "integrations = [", ["bad.toml", "not valid TOML"]),
-        ("bad.json", "{\"integrations\": [", ["bad.json", "not valid JSON"]),
+        ("bad.json", '{"integrations": [', ["bad.json", "not valid JSON"]),
         ("list.json", "[1]", ["top level"]),
         ("empty.toml", "", ["integrations", "non-empty list"]),
-        ("none.json", "{\"integrations\": []}", ["non-empty list"]),
-        ("extra.toml", "integrations = [{vendor = \"echo_batch\"}]\nretries = 3\n", ["'retries'"]),
+        ("none.json", '{"integrations": []}', ["non-empty list"]),
+        ("extra.toml", 'integrations = [{vendor = "echo_batch"}]\nretries = 3\n', ["'retries'"]),
     ],
 )
 def test_bad_files_are_config_errors(tmp_path, name, text, words):

@@ -133,7 +133,8 @@ def test_core_default_classification_is_a_plugin_named_signal_core_defaults():
     assert pm.get_plugin("signal_core.defaults") is signal_core.defaults
     impls = pm.hook.classify_response.get_hookimpls()
     default = [i for i in impls if i.plugin_name == "signal_core.defaults"]
-    assert len(default) == 1 and default[0].trylast
+    assert len(default) == 1
+    assert default[0].trylast
     assert "echo" in [i.plugin_name for i in impls]
     # the defaults plugin is not listed as a vendor plugin
     assert "signal_core.defaults" not in [i.name for i in pm.describe()]

@@ -30,22 +30,32 @@ def test_encode_query_is_reversible_and_has_no_raw_delimiters():
     for ch in "#? +\r\n/\\":
         assert ch not in raw
     assert raw.isascii()
-    assert "%20" in raw and "%2B" in raw
+    assert "%20" in raw
+    assert "%2B" in raw
 
 
 def test_full_url_appends_query_with_the_right_separator():
     assert Request("GET", "https://v.example/p").full_url == "https://v.example/p"
-    assert Request("GET", "https://v.example/p", (("a", "1"),)).full_url == "https://v.example/p?a=1"
+    assert (
+        Request("GET", "https://v.example/p", (("a", "1"),)).full_url == "https://v.example/p?a=1"
+    )
     fixed = Request("GET", "https://v.example/p?v=2", (("a", "b c"),))
     assert fixed.full_url == "https://v.example/p?v=2&a=b%20c"
 
 
 def test_with_base_url_replaces_scheme_host_port_and_keeps_path_and_query():
-    req = Request("POST", "https://v.example:8443/api/v1/t?fixed=1", (("k", "v"),), {"A": "b"}, b"x")
+    req = Request(
+        "POST", "https://v.example:8443/api/v1/t?fixed=1", (("k", "v"),), {"A": "b"}, b"x"
+    )
     moved = req.with_base_url("http://127.0.0.1:9999")
     assert moved.url == "http://127.0.0.1:9999/api/v1/t?fixed=1"
     assert moved.full_url == "http://127.0.0.1:9999/api/v1/t?fixed=1&k=v"
-    assert (moved.method, moved.query, dict(moved.headers), moved.body) == ("POST", (("k", "v"),), {"A": "b"}, b"x")
+    assert (moved.method, moved.query, dict(moved.headers), moved.body) == (
+        "POST",
+        (("k", "v"),),
+        {"A": "b"},
+        b"x",
+    )
 
 
 def test_with_headers_merges():
@@ -56,7 +66,11 @@ def test_with_headers_merges():
 
 def test_reprs_never_show_url_query_headers_or_body():
     req = Request(
-        "POST", "https://v.example/p/SECRETPATH", (("key", "SECRET"),), {"Authorization": "SECRET"}, b"SECRET"
+        "POST",
+        "https://v.example/p/SECRETPATH",
+        (("key", "SECRET"),),
+        {"Authorization": "SECRET"},
+        b"SECRET",
     )
     assert repr(req) == "<Request POST v.example>"
     assert req.host == "v.example"

@@ -95,10 +95,12 @@ class DeadLetterQueue:
         self.store.add_dead_letter(
             DeadLetter(
                 key=dead_letter_key(INVALID, digest),
-                event_id=str(event.get("message_id") or event.get("messageId") or digest),
+                event_id=_no_surrogates(
+                    str(event.get("message_id") or event.get("messageId") or digest)
+                ),
                 integration=INVALID,
                 vendor="",
-                reason=f"invalid event: {error}",
+                reason=_no_surrogates(f"invalid event: {error}"),
                 attempts=1,
                 http_status=None,
                 first_failed=now,
@@ -142,6 +144,10 @@ class DeadLetterQueue:
                 summary.kept += 1
                 summary.outcomes["integration not configured (kept)"] += 1
                 continue
+            if not integration.enabled:  # a skip would drop it from the queue: keep it
+                summary.kept += 1
+                summary.outcomes["integration disabled (kept)"] += 1
+                continue
             result = pipeline.send_to(record.event, integration)
             summary.outcomes[result.status.value] += 1
             if result.status is Status.FAILED:
@@ -157,6 +163,22 @@ class DeadLetterQueue:
 
 def _json_safe(value: Any) -> Any:
     try:
-        return json.loads(json.dumps(value, default=repr, allow_nan=True))
+        return _no_surrogates(json.loads(json.dumps(value, default=repr, allow_nan=True)))
     except (ValueError, TypeError, RecursionError):
         return {"_raw": repr(value)[:100_000]}
+
+
+def _no_surrogates(value: Any) -> Any:
+    """Lone surrogates (from undecodable input bytes) as backslash escapes: no
+    store can encode them as UTF-8, and an invalid line must not be lost for that."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    return value

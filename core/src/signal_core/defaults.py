@@ -50,4 +50,3 @@ def classify_response(
     if policy.is_retryable_status(status):
         return Outcome.retry(f"{text} from {integration.vendor}", throttled=status == 429)
     return Outcome.failed(f"{text} from {integration.vendor}")
-

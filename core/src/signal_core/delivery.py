@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .cli.safe_text import one_line
 from .clock import Clock
 from .errors import DeadlineExceeded, TransportError
 from .integration import Integration
@@ -13,7 +14,7 @@ from .outcome import Outcome, Verdict
 from .payload import Payload
 from .plugins import Hooks
 from .transport import Transport
-from .wire import Request, Response
+from .wire import Request, Response, Timeout
 
 log = logging.getLogger("signal_core.delivery")
 
@@ -25,6 +26,33 @@ class Attempted:
     outcome: Outcome
     attempts: int
     http_status: int | None
+
+
+class _DeadlineBound:
+    """The transport handed to ``authorize_request``: each call clipped to the time left.
+
+    A plugin fetching a token (Kameleoon OAuth) cannot spend time past the
+    attempt's deadline, whatever timeout it asks for.
+    """
+
+    def __init__(self, transport: Transport, clock: Clock, deadline: float) -> None:
+        self._transport = transport
+        self._clock = clock
+        self._deadline = deadline
+
+    def send(self, request: Request, timeout: Timeout) -> Response:
+        remaining = self._deadline - self._clock.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded("before an authorization request")
+        bounded = Timeout(
+            connect=min(timeout.connect, remaining),
+            read=min(timeout.read, remaining),
+            total=min(timeout.total, remaining),
+        )
+        return self._transport.send(request, bounded)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._transport, name)
 
 
 class Deliverer:
@@ -56,7 +84,11 @@ class Deliverer:
             response: Response | None = None
             error: TransportError | None = None
             try:
-                sent = self.hooks.authorize_request(request, integration, self.transport)
+                bound = _DeadlineBound(self.transport, clock, deadline)
+                sent = self.hooks.authorize_request(request, integration, bound)
+                remaining = deadline - clock.monotonic()  # authorizing may have taken time
+                if remaining <= 0:
+                    raise DeadlineExceeded("while authorizing the request")
                 response = self.transport.send(sent, policy.timeouts(remaining))
                 status = response.status
             except TransportError as exc:
@@ -68,7 +100,7 @@ class Deliverer:
                     integration.name,
                     attempts,
                     outcome.verdict.value,
-                    integration.redact(outcome.reason),
+                    one_line(integration.redact(outcome.reason)),
                 )
             if outcome.verdict is not Verdict.RETRY:
                 return Attempted(outcome, attempts, status)
@@ -112,9 +144,7 @@ class Deliverer:
             out.extend(self._deliver_chunk(payloads[start : start + size], integration))
         return out
 
-    def _deliver_chunk(
-        self, chunk: Sequence[Payload], integration: Integration
-    ) -> list[Attempted]:
+    def _deliver_chunk(self, chunk: Sequence[Payload], integration: Integration) -> list[Attempted]:
         try:
             request = self.build(chunk, integration)
         except Exception as exc:

@@ -9,8 +9,8 @@ import pluggy
 
 if TYPE_CHECKING:
     from .errors import TransportError
-    from .idsync import IdSync
     from .events import Event
+    from .idsync import IdSync
     from .integration import Integration
     from .mapping import EventRule
     from .outcome import Outcome

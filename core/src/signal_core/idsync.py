@@ -93,7 +93,12 @@ class IdSyncRunner:
             return
         if self.store.get(f"{key}:failed") is not None:
             return
-        spec = self.build(event, integration, privacy_params(event))
+        try:
+            spec = self.build(event, integration, privacy_params(event))
+        except Exception as exc:  # a plugin bug must not make send() raise
+            name = type(exc).__name__
+            log.error("id sync for integration=%r: plugin error %s", integration.name, name)
+            return
         if spec is None:
             return
         ids = self._call(spec, integration)

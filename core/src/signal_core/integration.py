@@ -103,11 +103,13 @@ class Integration:
         return f"<Integration {self.name!r} vendor={self.vendor}>"
 
 
-def expand_env(value: Any, *, where: str, integration: str | None,
-               environ: Mapping[str, str] | None = None) -> Any:
+def expand_env(
+    value: Any, *, where: str, integration: str | None, environ: Mapping[str, str] | None = None
+) -> Any:
     """Expand ``${VAR}`` and ``${VAR:-default}`` in strings, recursively."""
     env = os.environ if environ is None else environ
     if isinstance(value, str):
+
         def sub(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
             if name in env:
@@ -181,9 +183,7 @@ def _validate_base_url(raw: Any, name: str) -> str | None:
         raise ConfigError("must be a string", integration=name, field="base_url")
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            "must be an http(s) URL with a host", integration=name, field="base_url"
-        )
+        raise ConfigError("must be an http(s) URL with a host", integration=name, field="base_url")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ConfigError(
             "must be scheme, host and port only (path and query come from the vendor)",
@@ -229,9 +229,7 @@ def load_integration(
         raise ConfigError("must be true or false", integration=label, field="enabled")
     config = _validate_config(spec, data.get("config"), label)
     consent = data.get("consent_categories", list(spec.consent_categories))
-    if not isinstance(consent, (list, tuple)) or not all(
-        isinstance(c, str) and c for c in consent
-    ):
+    if not isinstance(consent, (list, tuple)) or not all(isinstance(c, str) and c for c in consent):
         raise ConfigError(
             "must be a list of category names", integration=label, field="consent_categories"
         )

@@ -110,7 +110,8 @@ def build_table(
         if preset not in presets:
             known = ", ".join(sorted(presets)) or "none"
             raise ConfigError(
-                f"unknown preset {preset!r} (known: {known})", integration=integration,
+                f"unknown preset {preset!r} (known: {known})",
+                integration=integration,
                 field="preset",
             )
         for source, spec in presets[preset].items():

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
+from .cli.safe_text import one_line
 from .clickids import ClickIdTracker, click_id_ttls
 from .clock import Clock, SystemClock
 from .consent import ConsentSettings
@@ -252,12 +253,24 @@ class Pipeline:
 
     # -- internals --------------------------------------------------------------
     def _enrich(self, ev: Event) -> None:
-        """Click ids and ID syncs, before any integration maps the event."""
-        if self._click_ids:
-            self._click_ids.apply(ev)
-        if self._id_syncs is not None:
-            for integration in self.integrations:
-                self._id_syncs.apply(ev, integration)
+        """Click ids and ID syncs, before any integration maps the event.
+
+        A state store that is down costs the enrichment, never the delivery.
+        What the core adds to ``context`` is part of the stored event, so a
+        replay carries the same click ids and synced ids.
+        """
+        try:
+            if self._click_ids:
+                self._click_ids.apply(ev)
+            if self._id_syncs is not None:
+                for integration in self.integrations:
+                    self._id_syncs.apply(ev, integration)
+        except Exception:
+            log.exception(
+                "event %r: click-id / id-sync state unavailable; sending without", ev.message_id
+            )
+        if ev.context and "context" not in ev.raw:
+            ev.raw["context"] = ev.context
 
     def keep_invalid(self, raw: Any, error: InvalidEventError | str) -> None:
         """Keep invalid input (an event dict or an unparsable line) as a dead letter."""
@@ -270,7 +283,7 @@ class Pipeline:
         try:
             self.dead_letters.record_failure(result, ev.raw)
         except Exception:
-            log.exception("could not write event %s to the dead-letter store", ev.message_id)
+            log.exception("could not write event %r to the dead-letter store", ev.message_id)
 
     def _prepare(
         self, ev: Event, integration: Integration, *, record: bool = True
@@ -292,7 +305,10 @@ class Pipeline:
             return result(Status.DROPPED, f"event {ev.name!r} is disabled in the mappings")
         mapped = ev.with_properties(rule.apply(ev.properties)) if rule.rename or rule.values else ev
         try:
-            payloads = self.hooks.map_event(mapped, rule, integration)
+            payloads = list(self.hooks.map_event(mapped, rule, integration) or ())
+            for payload in payloads:  # a plugin bug is a failed result, not an exception
+                if not isinstance(payload, Payload):
+                    raise TypeError(f"map_event returned {type(payload).__name__}, not Payload")
         except DropEvent as drop:
             return result(Status.DROPPED, integration.redact(drop.reason))
         except Exception as exc:
@@ -301,7 +317,7 @@ class Pipeline:
             return result(Status.DROPPED, f"the {integration.vendor} plugin mapped nothing")
         for payload in payloads:
             payload.event_id = ev.message_id
-        return _Prepared(ev, integration, list(payloads))
+        return _Prepared(ev, integration, payloads)
 
     def _failed(
         self,
@@ -313,7 +329,7 @@ class Pipeline:
         record: bool = True,
     ) -> DeliveryResult:
         reason = integration.redact(f"plugin error in {hook}: {type(exc).__name__}: {exc}")
-        log.error("integration=%r event=%s %s", integration.name, ev.message_id, reason)
+        log.error("integration=%r event=%r %s", integration.name, ev.message_id, one_line(reason))
         result = DeliveryResult(
             integration.name, integration.vendor, Status.FAILED, reason, event_id=ev.message_id
         )
@@ -390,5 +406,3 @@ def _summarise(prepared: _Prepared, attempted: list[Attempted]) -> DeliveryResul
         event_id=prepared.event.message_id,
         notes=notes,
     )
-
-

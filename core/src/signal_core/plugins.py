@@ -44,11 +44,25 @@ class PluginInfo:
     vendors: tuple[str, ...]
 
 
-def _entry_points() -> list[md.EntryPoint]:
+def _entry_points() -> list[tuple[md.EntryPoint, str, str]]:
+    """Entry points of our group, each with its distribution's name and version."""
     found: Any = md.entry_points()
     if hasattr(found, "select"):
-        return list(found.select(group=ENTRY_POINT_GROUP))
-    return list(found.get(ENTRY_POINT_GROUP, ()))  # Python 3.9
+        out = []
+        for ep in found.select(group=ENTRY_POINT_GROUP):
+            dist = getattr(ep, "dist", None)
+            if dist is None:  # pragma: no cover - every installed entry point has one
+                out.append((ep, "?", "?"))
+            else:
+                out.append((ep, dist.metadata["Name"], dist.version))
+        return out
+    # Python 3.9: entry points do not know their distribution; walk distributions.
+    return [  # pragma: no cover - exercised on 3.9 only
+        (ep, dist.metadata["Name"], dist.version)
+        for dist in md.distributions()
+        for ep in dist.entry_points
+        if ep.group == ENTRY_POINT_GROUP
+    ]
 
 
 def _wanted(env: str | None) -> set[str] | None:
@@ -79,14 +93,11 @@ class PluginManager(pluggy.PluginManager):
 
     def load_entrypoints(self, only: set[str] | None = None) -> None:
         """Load each entry point in its own ``try``: a broken plugin is reported."""
-        for ep in _entry_points():
+        for ep, dist_name, version in _entry_points():
             if only is not None and ep.name not in only:
                 continue
             if self.get_plugin(ep.name) is not None or self.is_blocked(ep.name):
                 continue
-            dist = getattr(ep, "dist", None)
-            dist_name = dist.metadata["Name"] if dist is not None else "?"
-            version = dist.version if dist is not None else "?"
             try:
                 plugin = ep.load()
                 self.register(plugin, name=ep.name)
@@ -116,9 +127,7 @@ class PluginManager(pluggy.PluginManager):
                 except Exception:
                     declared = ()
             dist, version = self.dists.get(name, ("(registered in process)", ""))
-            infos.append(
-                PluginInfo(name, dist, version, hooks, tuple(v.name for v in declared))
-            )
+            infos.append(PluginInfo(name, dist, version, hooks, tuple(v.name for v in declared)))
         return infos
 
 

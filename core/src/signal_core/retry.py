@@ -102,8 +102,11 @@ class RetryPolicy:
         A ``Retry-After`` longer than ``min(retry_after_cap, remaining)`` is
         not slept; neither is a backoff that would cross the deadline.
         """
+        if retry_after is not None and not retry_after >= 0:
+            retry_after = None  # NaN or negative from a plugin: use the backoff
         if retry_after is not None:
-            if retry_after > min(self.retry_after_cap, remaining):
+            # Waiting until the deadline itself would leave no time for the retry.
+            if retry_after > self.retry_after_cap or retry_after >= remaining:
                 return None
             return retry_after
         wait = self.backoff(retry_number, draw, throttled=throttled)

@@ -8,11 +8,19 @@ the core owns the one retry loop.
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import itertools
+import socket
+import threading
 import time
 from typing import Any, Protocol, runtime_checkable
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from . import __version__
@@ -48,13 +56,32 @@ def check_request(request: Request) -> None:
             raise InvalidRequestError("a header name is empty or has a forbidden character")
 
 
+def _reason(exc: BaseException) -> object:
+    """The urllib3 error inside a requests exception (unwrapping ``MaxRetryError``)."""
+    inner: object = exc.args[0] if exc.args else None
+    if isinstance(inner, urllib3.exceptions.MaxRetryError):
+        inner = inner.reason
+    return inner
+
+
 def _map_requests_error(exc: requests.RequestException) -> TransportError:
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return ConnectTimeout()
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return ReadTimeout()
-    if isinstance(exc, requests.exceptions.SSLError):
+    # Decided by exception types, never by text a server could have sent.
+    reason = _reason(exc)
+    if isinstance(exc, requests.exceptions.SSLError) or isinstance(
+        reason, urllib3.exceptions.SSLError
+    ):
         return TLSError("certificate or handshake rejected")
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return ConnectError("refused or unreachable")
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(
+        reason, urllib3.exceptions.ConnectTimeoutError
+    ):
+        return ConnectTimeout()
+    if isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(
+        reason, urllib3.exceptions.ReadTimeoutError
+    ):
+        # With urllib3 retries off, a read timeout on GET arrives as ConnectionError.
+        return ReadTimeout()
     if isinstance(
         exc,
         (
@@ -66,11 +93,169 @@ def _map_requests_error(exc: requests.RequestException) -> TransportError:
     ):
         return InvalidRequestError(type(exc).__name__)
     if isinstance(exc, requests.exceptions.ConnectionError):
-        text = repr(exc.args)
-        if "NewConnectionError" in text or "refused" in text.lower() or "NameResolution" in text:
-            return ConnectError("refused or unreachable")
+        if isinstance(reason, str) and (
+            "NewConnectionError" in reason or "NameResolution" in reason
+        ):
+            return ConnectError("refused or unreachable")  # text-only errors (mocks)
         return ConnectionLost("closed, reset or answered with garbage")
     return ConnectionLost(type(exc).__name__)
+
+
+# -- the attempt watchdog --------------------------------------------------------
+# requests' read timeout is per read: a server that drips its status line or
+# headers one byte at a time never trips it. Each attempt therefore registers
+# the socket it uses; at the attempt's deadline a watchdog thread shuts that
+# socket down, which wakes the blocked read with an error. Shutting down (not
+# closing) from another thread is safe: the reading thread still owns the
+# file descriptor and closes it.
+
+_local = threading.local()
+
+
+class _Attempt:
+    """One attempt's socket and whether its deadline passed."""
+
+    __slots__ = ("_lock", "done", "expired", "sock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sock: socket.socket | None = None
+        self.expired = False
+        self.done = False
+
+    def attach(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self.done:
+                return
+            self.sock = sock
+            expired = self.expired
+        if expired:
+            _shutdown(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.expired = True
+            sock = self.sock
+        if sock is not None:
+            _shutdown(sock)
+
+    def finish(self) -> bool:
+        """Stop watching; ``True`` if the deadline passed (the socket is unusable)."""
+        with self._lock:
+            self.done = True
+            self.sock = None
+            return self.expired
+
+
+def _shutdown(sock: socket.socket) -> None:
+    # socket.socket.shutdown, not SSLSocket.shutdown: no TLS state is touched.
+    with contextlib.suppress(OSError, ValueError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _attach(sock: socket.socket | None) -> None:
+    attempt = getattr(_local, "attempt", None)
+    if attempt is not None:
+        attempt.attach(sock)
+
+
+class _Watchdog:
+    """One daemon thread that expires attempts at their deadlines."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Attempt]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, attempt: _Attempt, deadline: float) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline, next(self._seq), attempt))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="signal-transport-watchdog", daemon=True
+                )
+                self._thread.start()
+            if self._heap[0][2] is attempt:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)  # finished in time: forget it
+                if not self._heap:
+                    self._cond.wait(60.0)
+                    continue
+                when = self._heap[0][0]
+                delay = when - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                attempt = heapq.heappop(self._heap)[2]
+            attempt.expire()
+
+
+_watchdog = _Watchdog()
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _attach(sock)
+        return sock
+
+    def connect(self) -> None:
+        super().connect()
+        _attach(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _attach(self.sock)  # a pooled connection is reused: watch its socket
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _attach(sock)
+        return sock
+
+    def connect(self) -> None:
+        super().connect()
+        _attach(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _attach(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOL_CLASSES = {"http": _WatchedHTTPConnectionPool, "https": _WatchedHTTPSConnectionPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """An adapter whose connections register their sockets with the watchdog."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if hasattr(manager, "pool_classes_by_scheme"):
+            manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager
 
 
 class RequestsTransport:
@@ -79,7 +264,9 @@ class RequestsTransport:
     Redirects are not followed, urllib3's own retries are off, proxy and
     netrc settings from the environment are ignored (``trust_env = False``;
     pass ``proxies`` explicitly), and at most ``max_response_bytes`` of a
-    body are read.
+    body are read. ``timeout.total`` bounds the whole attempt in wall time,
+    status line and headers included: a watchdog shuts the socket down when
+    it runs out (the TLS handshake is bounded by the connect timeout).
     """
 
     def __init__(
@@ -98,7 +285,9 @@ class RequestsTransport:
         if proxies:
             session.proxies.update(proxies)
         no_retry = Retry(total=0, redirect=0, raise_on_redirect=False, raise_on_status=False)
-        adapter = HTTPAdapter(pool_connections=16, pool_maxsize=pool_maxsize, max_retries=no_retry)
+        adapter = _WatchedAdapter(
+            pool_connections=16, pool_maxsize=pool_maxsize, max_retries=no_retry
+        )
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         self._session = session
@@ -107,8 +296,13 @@ class RequestsTransport:
     def send(self, request: Request, timeout: Timeout) -> Response:
         check_request(request)
         started = time.monotonic()
+        deadline = started + timeout.total
+        attempt = _Attempt()
+        _watchdog.watch(attempt, deadline)
         failure: TransportError | None = None
         resp: Any = None
+        previous = getattr(_local, "attempt", None)
+        _local.attempt = attempt
         try:
             resp = self._session.request(
                 request.method,
@@ -123,16 +317,30 @@ class RequestsTransport:
             failure = _map_requests_error(exc)
         except (ValueError, UnicodeError):
             failure = InvalidRequestError("URL or header cannot be encoded")
+        except Exception as exc:  # whatever else a broken connection raises
+            failure = ConnectionLost(f"unexpected {type(exc).__name__}")
+        finally:
+            _local.attempt = previous
         if failure is not None:
+            if attempt.finish():  # the watchdog cut the attempt short
+                failure = DeadlineExceeded("no complete response before the deadline")
             raise failure  # raised outside the except block: no URL-bearing __context__
         complete = False
+        expired = False
         try:
-            body, complete = self._read_body(resp.raw, started + timeout.total)
+            body, complete = self._read_body(resp.raw, deadline)
+        except TransportError as exc:
+            failure = exc
         finally:
-            if complete:
+            expired = attempt.finish()
+            if complete and not expired:
                 resp.raw.release_conn()  # back to the pool: keep-alive
             else:
-                resp.close()  # oversized, truncated or timed out: drop the connection
+                resp.close()  # oversized, truncated, timed out or shut down: drop it
+        if expired:
+            failure = DeadlineExceeded("while reading the response")
+        if failure is not None:
+            raise failure
         headers = {k.lower(): v for k, v in resp.headers.items()}
         return Response(resp.status_code, headers, body)
 
@@ -154,7 +362,9 @@ class RequestsTransport:
                 chunks.append(chunk)
                 size += len(chunk)
         except Exception as exc:  # urllib3 protocol/timeout errors while streaming
-            timed_out = "timed out" in str(exc).lower()
+            timed_out = isinstance(
+                exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError, socket.timeout)
+            )
             failure = ReadTimeout() if timed_out else ConnectionLost("body truncated or reset")
         if failure is not None:
             raise failure

@@ -20,7 +20,13 @@ def test_entry_point_registers_the_kargo_vendor() -> None:
     assert pm.get_plugin("kargo") is signal_kargo
     info = next(i for i in pm.describe() if i.name == "kargo")
     assert info.vendors == ("kargo",)
-    assert set(info.hooks) == {"declare_vendors", "map_event", "build_request", "classify_response"}
+    assert set(info.hooks) == {
+        "declare_vendors",
+        "id_sync",
+        "map_event",
+        "build_request",
+        "classify_response",
+    }
 
 
 def test_vendor_declaration() -> None:

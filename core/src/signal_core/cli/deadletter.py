@@ -26,6 +26,16 @@ def duration(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
+def count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
 def add_parser(sub: Any) -> None:
     dl = sub.add_parser("dead-letter", help="list, export, replay or purge failed events")
     actions = dl.add_subparsers(dest="action", metavar="ACTION")
@@ -38,14 +48,17 @@ def add_parser(sub: Any) -> None:
     ):
         p = actions.add_parser(name, help=text)
         p.add_argument("-c", "--config", required=name == "replay", help="pipeline file")
-        p.add_argument("--state", help="state URL (default: the pipeline file's, $SIGNAL_STATE, "
-                       "or sqlite under ~/.local/state/signal)")
-        p.add_argument("--integration", help="only this integration (\"\" for invalid input)")
+        p.add_argument(
+            "--state",
+            help="state URL (default: the pipeline file's, $SIGNAL_STATE, "
+            "or sqlite under ~/.local/state/signal)",
+        )
+        p.add_argument("--integration", help='only this integration ("" for invalid input)')
         p.add_argument(
             "--older-than", type=duration, metavar="AGE", help="last failure before AGE ago"
         )
         p.add_argument("--newer-than", type=duration, metavar="AGE", help="last failure within AGE")
-        p.add_argument("--limit", type=int)
+        p.add_argument("--limit", type=count)
         if name == "list":
             p.add_argument("--json", action="store_true")
         if name == "export":
@@ -107,12 +120,12 @@ def _list(records: list[Any], *, as_json: bool) -> int:
         if as_json:
             item = r.to_dict()
             item.pop("event", None)
-            print(json.dumps(item, ensure_ascii=False))
+            print(json.dumps(item, ensure_ascii=True))
             continue
         when = datetime.fromtimestamp(r.last_failed, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         status = r.http_status if r.http_status is not None else "-"
         print(
-            f"{when}  {one_line(r.integration or '(invalid)')}  {r.event_id}  "
+            f"{when}  {one_line(r.integration or '(invalid)')}  {one_line(r.event_id)}  "
             f"attempts={r.attempts} http={status}  {one_line(r.reason)}"
         )
     if not as_json:

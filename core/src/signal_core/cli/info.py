@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .main import EXIT_OK
+from .safe_text import one_line
 
 
 def run_plugins(args: argparse.Namespace) -> int:
@@ -31,7 +32,7 @@ def run_plugins(args: argparse.Namespace) -> int:
         print("no vendor plugins installed (entry-point group signal_core.plugins)")
     for info in infos:
         version = f" {info.version}" if info.version else ""
-        print(f"{info.name}: {info.distribution}{version}")
+        print(f"{one_line(info.name)}: {one_line(info.distribution)}{one_line(version)}")
         print(f"  vendors: {', '.join(info.vendors) or '-'}")
         print(f"  hooks:   {', '.join(info.hooks)}")
     for error in pm.load_errors:
@@ -60,16 +61,16 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return EXIT_OK
-    print(f"{args.config}: OK, {len(report['integrations'])} integration(s)")
+    print(f"{one_line(str(args.config))}: OK, {len(report['integrations'])} integration(s)")
     for item in report["integrations"]:
         state = "enabled" if item["enabled"] else "disabled"
-        print(f"- {item['name']} ({item['vendor']}, {state})")
+        print(f"- {one_line(item['name'])} ({item['vendor']}, {state})")
         for key, value in item["config"].items():
-            print(f"    {key} = {value}")
+            print(f"    {key} = {one_line(str(value))}")
         events = ", ".join(f"{k} -> {v}" for k, v in item["mapped_events"].items())
-        print(f"    events: {events or '-'} (unmapped: {item['unmapped']})")
+        print(f"    events: {one_line(events) or '-'} (unmapped: {item['unmapped']})")
         if item["consent_categories"]:
-            print(f"    consent: {', '.join(item['consent_categories'])}")
+            print(f"    consent: {one_line(', '.join(item['consent_categories']))}")
         if item["base_url"]:
             print(f"    base_url: {item['base_url']}")
     return EXIT_OK

@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("-c", "--config", required=True)
     check.add_argument("--json", action="store_true")
 
+    new_plugin = sub.add_parser(
+        "new-plugin", help="scaffold a vendor plugin distribution signal-NAME"
+    )
+    new_plugin.add_argument("name", help="vendor name, e.g. acme (makes signal-acme)")
+    new_plugin.add_argument(
+        "--directory", "-d", default=".", help="where to create signal-NAME (default: here)"
+    )
+
     from .deadletter import add_parser
 
     add_parser(sub)
@@ -70,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .deadletter import run_dead_letter
 
             return run_dead_letter(args)
+        if args.command == "new-plugin":
+            from .scaffold import run_new_plugin
+
+            return run_new_plugin(args)
         if args.command == "plugins":
             from .info import run_plugins
 

@@ -64,8 +64,13 @@ def run_send(args: argparse.Namespace) -> int:
         state: str | None = "memory://"  # a dry run reads and writes no state
     else:
         state = resolve_state(args.state, read_pipeline_file(args.config).get("state"))
-    pipeline = Pipeline.from_file(args.config, **({"state": state} if state else {}))
     stream = _open_events(args.events)
+    try:
+        pipeline = Pipeline.from_file(args.config, **({"state": state} if state else {}))
+    except BaseException:
+        if stream is not sys.stdin:
+            stream.close()
+        raise
     out = sys.stdout
     try:
         if args.dry_run:
@@ -101,7 +106,7 @@ def _deliver(pipeline: Pipeline, stream: TextIO, out: TextIO, args: argparse.Nam
     def on_result(result: DeliveryResult) -> None:
         progress.update(result.status.value)
         if args.json:
-            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(result.to_dict(), ensure_ascii=True) + "\n")
         elif result.status is Status.FAILED and len(failures) < MAX_FAILURES_SHOWN:
             failures.append(result)
 
@@ -130,11 +135,21 @@ def _print_summary(
     out.write(f"events read: {summary.events + invalid - summary.invalid}, invalid: {invalid}\n")
     for result in failures:
         out.write(
-            f"failed: {result.integration} event {result.event_id}: "
+            f"failed: {one_line(result.integration)} event {one_line(result.event_id)}: "
             f"{one_line(result.reason)} (attempts {result.attempts})\n"
         )
     if summary.failed > len(failures):
         out.write(f"... and {summary.failed - len(failures)} more failed (use --json for all)\n")
+
+
+def _preview_text(item: RequestPreview) -> str:
+    """``str(item)`` with control characters escaped: a header value (say a
+    forwarded user agent) must not print extra lines; body lines stay lines."""
+    lines = [one_line(f"{item.method} {item.url}")]
+    lines += [one_line(f"{k}: {v}") for k, v in item.headers.items()]
+    if item.body is not None:
+        lines += ["", *(one_line(part) for part in item.body.split("\n"))]
+    return "\n".join(lines)
 
 
 def _dry_run(pipeline: Pipeline, stream: TextIO, out: TextIO, *, as_json: bool) -> int:
@@ -159,10 +174,10 @@ def _dry_run(pipeline: Pipeline, stream: TextIO, out: TextIO, *, as_json: bool) 
                     record = {"line": lines.line, **record}
                 else:
                     record = {"line": lines.line, "status": "would_send", **record}
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(json.dumps(record, ensure_ascii=True) + "\n")
             elif isinstance(item, RequestPreview):
                 out.write(f"# line {lines.line} -> {one_line(item.integration)} ({item.vendor})\n")
-                out.write(str(item) + "\n\n")
+                out.write(_preview_text(item) + "\n\n")
             else:
                 out.write(
                     f"# line {lines.line} -> {one_line(item.integration)}: "

@@ -83,6 +83,7 @@ PRESETS = MappingProxyType(
     }
 )
 
+
 def _both_or_neither(config: Mapping[str, Any]) -> None:
     """OAuth needs client_id and client_secret together; fail at load time otherwise."""
     if bool(config.get("client_id")) != bool(config.get("client_secret")):

@@ -6,7 +6,7 @@ group; the hook implementations live in :mod:`signal_kargo.hooks`.
 
 from __future__ import annotations
 
-from .hooks import build_request, classify_response, declare_vendors, map_event
+from .hooks import build_request, classify_response, declare_vendors, id_sync, map_event
 from .mapping import KargoPayload
 from .vendor import DEFAULT_ENDPOINT, KARGO
 
@@ -20,5 +20,6 @@ __all__ = [
     "build_request",
     "classify_response",
     "declare_vendors",
+    "id_sync",
     "map_event",
 ]

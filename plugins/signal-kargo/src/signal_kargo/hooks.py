@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from signal_core import (
     Event,
@@ -16,8 +16,10 @@ from signal_core import (
     Vendor,
     hookimpl,
 )
+from signal_core.idsync import IdSync
 
 from .classify import classify
+from .idsync import build_sync
 from .mapping import map_to_payload
 from .request import build
 from .vendor import KARGO, VENDOR
@@ -26,6 +28,13 @@ from .vendor import KARGO, VENDOR
 @hookimpl
 def declare_vendors() -> Sequence[Vendor]:
     return (KARGO,)
+
+
+@hookimpl
+def id_sync(event: Event, integration: Integration, privacy: Mapping[str, str]) -> IdSync | None:
+    if integration.vendor != VENDOR:
+        return None
+    return build_sync(event, integration, privacy)
 
 
 @hookimpl

@@ -34,6 +34,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _URL_TEXT = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9A-Fa-f]*")
 # What ``quote(value, safe="")`` can produce: a placeholder's text on the wire.
 _ENCODED = "([A-Za-z0-9._~%-]*)"
 
@@ -100,6 +101,10 @@ def _check_host(netloc: str, hostname: str | None, port_text: str) -> None:
     name = hostname[:-1] if hostname.endswith(".") else hostname
     if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in name.split(".")):
         raise _fail(f"has an invalid host name {hostname[:60]!r}")
+    if _NUMERIC_LABEL.fullmatch(name.rsplit(".", 1)[-1]):
+        # URL parsers and getaddrinfo read "0x7f.1" or "2130706433" as an IPv4
+        # address (127.0.0.1): a host that ends in a number must be a plain IP.
+        raise _fail(f"has a host {hostname[:60]!r} that is a number but not a plain IP address")
     if port_text and not port_text.isdigit():
         raise _fail("has an invalid port")
 
@@ -164,9 +169,11 @@ def compile_template(text: str) -> PostbackTemplate:
     port_text = parts.netloc.rpartition("]")[2].rpartition(":")[2] if ":" in parts.netloc else ""
     _check_host(parts.netloc, hostname, port_text)
     try:
-        parts.port  # noqa: B018 - raises ValueError for an out-of-range port
+        port = parts.port
     except ValueError:
         raise _fail("has an invalid port") from None
+    if port == 0:
+        raise _fail("has an invalid port")
     query_literals = [literals[0][question + 1 :], *literals[1:]] if question >= 0 else [""]
     pattern = _ENCODED.join(re.escape(piece) for piece in query_literals)
     return PostbackTemplate(

@@ -75,6 +75,7 @@ PRESETS = MappingProxyType(
     }
 )
 
+
 def _whole_config(config: Mapping[str, Any]) -> None:
     """Checks that span fields, run once when the integration loads."""
     from .mapping import config_problem

@@ -1,5 +1,9 @@
 """Two toy vendors for the core's tests: ``echo`` (one event per request,
-token in the query) and ``echo_batch`` (JSON arrays of up to 3 events)."""
+token in the query) and ``echo_batch`` (JSON arrays of up to 3 events).
+
+``echo`` also has a test ID sync (``sync_url``; see :mod:`signal_echo.idsync`,
+registered by the tests that use it). Ids the core resolved into
+``context.providers.echo`` are copied into the echo body as ``providers``."""
 
 from __future__ import annotations
 
@@ -29,6 +33,9 @@ ECHO = Vendor(
         ConfigField("endpoint", default="https://echo.example/collect"),
         ConfigField("api_key", required=True, secret=True),
         ConfigField("mode", default="query", choices=("query", "header")),
+        # Both optional without a default, so existing configs stay byte-identical.
+        ConfigField("sync_url", description='ID sync endpoint (GET, answers {"uid": ...})'),
+        ConfigField("sync_timeout_ms", kind=float, description="ID sync timeout (default 5000)"),
     ),
     presets=PRESETS,
     default_preset="default",
@@ -58,8 +65,16 @@ def map_event(event: Event, rule: EventRule, integration: Integration) -> list[P
         return None
     if event.properties.get("drop_me"):
         raise DropEvent("asked to drop")
-    data = {"event": rule.vendor_event, "id": event.message_id, "user": event.user_id or event.anonymous_id}
+    data = {
+        "event": rule.vendor_event,
+        "id": event.message_id,
+        "user": event.user_id or event.anonymous_id,
+    }
     data.update(event.properties)
+    providers = event.context.get("providers")
+    own = providers.get("echo") if isinstance(providers, dict) else None
+    if integration.vendor == "echo" and isinstance(own, dict) and own:
+        data["providers"] = dict(own)
     return [Payload(data)]
 
 
@@ -76,13 +91,18 @@ def build_request(payloads: Sequence[Payload], integration: Integration) -> Requ
         return Request("POST", integration.config["endpoint"], query, headers, body)
     if integration.vendor == "echo_batch":
         body = json.dumps([p.data for p in payloads], separators=(",", ":")).encode()
-        return Request("POST", integration.config["endpoint"], (), {"Content-Type": "application/json"}, body)
+        return Request(
+            "POST", integration.config["endpoint"], (), {"Content-Type": "application/json"}, body
+        )
     return None
 
 
 @hookimpl
 def classify_response(
-    request: Request, response: Response | None, error: TransportError | None, integration: Integration
+    request: Request,
+    response: Response | None,
+    error: TransportError | None,
+    integration: Integration,
 ) -> Outcome | None:
     if integration.vendor == "echo" and response is not None and response.status == 401:
         return Outcome.failed("401: api_key rejected")

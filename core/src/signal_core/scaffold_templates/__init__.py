@@ -1,0 +1,1 @@
+"""Templates of ``signal new-plugin`` (package data; ``{{token}}`` marks substitutions)."""
