@@ -23,6 +23,7 @@ EXAMPLES = sorted(
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False  # tests-oldest skips without a 3.9
 
 
 def install_all(session: nox.Session, *, test_plugins: bool = True) -> None:
@@ -100,3 +101,24 @@ def bench(session: nox.Session) -> None:
         session.run("apt-get", "update", "-qq", external=True)
         session.run("apt-get", "install", "-y", "-qq", "nginx-light", external=True)
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
+
+
+def _oldest_python() -> str:
+    """Python 3.9, the oldest supported: pyenv's build when there is one."""
+    for candidate in sorted(Path.home().glob(".pyenv/versions/3.9*/bin/python3.9")):
+        return str(candidate)
+    return "3.9"
+
+
+@nox.session(name="tests-oldest", python=_oldest_python())
+def tests_oldest(session: nox.Session) -> None:
+    """The core and plugin tests on Python 3.9 (skipped where no 3.9 is installed)."""
+    install_all(session)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "core/tests",
+        "plugins",
+        *session.posargs,
+    )

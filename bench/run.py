@@ -104,6 +104,7 @@ class Run:
     load_before: tuple[float, float, float] = field(default_factory=os.getloadavg)
     load_after: tuple[float, float, float] | None = None
     minutes: float = 0.0
+    machine: list[str] = field(default_factory=list)
 
     def add(self, row: Row) -> Row:
         self.rows.append(row)
@@ -697,7 +698,7 @@ def write_doc(run: Run, path: Path, chart: Path | None) -> None:
         "",
         "## Machine",
         "",
-        *machine_note(run),
+        *(run.machine or machine_note(run)),
         "",
         "## How it is measured",
         "",
@@ -778,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
             target_memory(run, nginx, tmp)
     run.load_after = os.getloadavg()
     run.minutes = (time.time() - run.started) / 60
+    run.machine = machine_note(run)
     say("")
     for line in table(run):
         say(line)
@@ -800,6 +802,7 @@ def save_run(run: Run, path: Path) -> None:
         "load_before": run.load_before,
         "load_after": run.load_after,
         "minutes": run.minutes,
+        "machine": run.machine,
         "chart": run.chart,
         "rows": [row.__dict__ for row in run.rows],
     }
@@ -812,6 +815,7 @@ def load_run(path: Path) -> Run:
     run.load_before = tuple(data["load_before"])  # type: ignore[assignment]
     run.load_after = tuple(data["load_after"]) if data["load_after"] else None  # type: ignore[assignment]
     run.minutes = data["minutes"]
+    run.machine = list(data.get("machine") or [])
     run.chart = {k: [(int(w), float(v)) for w, v in pts] for k, pts in data["chart"].items()}
     run.rows = [Row(**row) for row in data["rows"]]
     return run

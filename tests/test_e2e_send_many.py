@@ -153,3 +153,23 @@ def test_two_hundred_events_are_each_delivered_exactly_once(make_box, make_pipel
 def test_workers_must_be_positive(box, make_pipeline):
     with pytest.raises(ValueError):
         make_pipeline([echo(box)]).send_many([track()], workers=0)
+
+
+def test_integration_batch_size_lowers_the_vendor_maximum(make_box, make_pipeline):
+    box = make_box()
+    events = numbered(5)
+    summary = make_pipeline([{**echo_batch(box), "batch_size": 2}]).send_many(events, workers=1)
+    assert summary.total(Status.DELIVERED) == 5
+    sizes = [len(json.loads(r.body)) for r in box.requests]
+    assert sizes == [2, 2, 1]
+    sent = [item["id"] for r in box.requests for item in json.loads(r.body)]
+    assert sent == ids_of(events)
+
+
+@pytest.mark.parametrize("size", [0, 4, True, "2"])
+def test_integration_batch_size_is_validated_at_load(make_box, make_pipeline, size):
+    from signal_core import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        make_pipeline([{**echo_batch(make_box()), "batch_size": size}])
+    assert info.value.field == "batch_size"

@@ -395,15 +395,7 @@ def test_http_proxy_gets_the_absolute_url_and_proxy_credentials(make, servers):
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
-def test_a_refused_proxy_is_a_connect_error(make, transport_name, request, scheme):
-    if transport_name == "requests":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="RequestsTransport maps requests.ProxyError (proxy refused: nothing "
-                "was sent) to ConnectionLost (sent=True), so it is not retried as a connect error",
-            )
-        )
+def test_a_refused_proxy_is_a_connect_error(make, scheme):
     port = closed_port()
     transport = make(proxies={scheme: f"http://127.0.0.1:{port}"})
     with pytest.raises(ConnectError) as info:
@@ -453,15 +445,7 @@ def test_redirects_are_not_followed(transport, servers):
     assert elsewhere.requests == []
 
 
-def test_a_vendor_cookie_is_never_sent_back(transport, transport_name, servers, request):
-    if transport_name == "requests":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="RequestsTransport keeps requests.Session's cookie jar: a Set-Cookie "
-                "from a vendor goes back with later events of other visitors",
-            )
-        )
+def test_a_vendor_cookie_is_never_sent_back(transport, servers):
     server = servers(
         answer(b"HTTP/1.1 200 OK\r\nSet-Cookie: vid=visitor_A; Path=/\r\nContent-Length: 0\r\n\r\n")
     )

@@ -138,7 +138,7 @@ class Deliverer:
         Returns one :class:`Attempted` per payload, in order. A batch over the
         vendor's byte limit, or answered 413, is split in halves.
         """
-        size = max(1, integration.spec.max_batch_size)
+        size = integration.batch_size
         out: list[Attempted] = []
         for start in range(0, len(payloads), size):
             out.extend(self._deliver_chunk(payloads[start : start + size], integration))

@@ -28,6 +28,7 @@ INTEGRATION_KEYS = frozenset(
         "retry",
         "source_id",
         "click_id_ttl_days",
+        "batch_size",
     }
 )
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -76,6 +77,14 @@ class Integration:
     retry: RetryPolicy
     redact: Redactor
     click_id_ttl_days: float = 30.0
+    max_events_per_request: int | None = None
+
+    @property
+    def batch_size(self) -> int:
+        """Events per request: the integration's ``batch_size``, at most the vendor's."""
+        limit = max(1, self.spec.max_batch_size)
+        own = self.max_events_per_request
+        return limit if own is None else min(own, limit)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -254,6 +263,19 @@ def load_integration(
         raise ConfigError(
             "must be a positive number of days", integration=label, field="click_id_ttl_days"
         )
+    batch_size = data.get("batch_size")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ConfigError(
+            "must be a whole number of at least 1", integration=label, field="batch_size"
+        )
+    if batch_size is not None and batch_size > max(1, spec.max_batch_size):
+        raise ConfigError(
+            f"{batch_size} is more than {spec.name} accepts per request ({spec.max_batch_size})",
+            integration=label,
+            field="batch_size",
+        )
     secrets = [str(config[f]) for f in spec.secret_fields if config.get(f)]
     register_secrets(secrets)
     return Integration(
@@ -268,4 +290,5 @@ def load_integration(
         retry=policy,
         redact=Redactor(secrets),
         click_id_ttl_days=float(ttl_days),
+        max_events_per_request=batch_size,
     )

@@ -29,7 +29,8 @@ from .redact import install_log_filter
 from .results import DeliveryResult, SendSummary, Status
 from .retry import RetryPolicy
 from .state import Store, open_store
-from .transport import RequestsTransport, Transport
+from .transport import Transport
+from .transport_urllib3 import Urllib3Transport
 
 log = logging.getLogger("signal_core.pipeline")
 
@@ -86,7 +87,7 @@ class Pipeline:
             seen.add(integration.name)
         self.consent = ConsentSettings.from_config(consent)
         self._own_transport = transport is None
-        self.transport: Transport = transport or RequestsTransport(
+        self.transport: Transport = transport or Urllib3Transport(
             max_response_bytes=self.retry.max_response_bytes
         )
         self.clock: Clock = clock or SystemClock()
@@ -204,7 +205,7 @@ class Pipeline:
                     if isinstance(prepared, DeliveryResult):
                         record(prepared)
                         continue
-                    limit = integration.spec.max_batch_size
+                    limit = integration.batch_size
                     if limit <= 1:
                         submit(lambda p=prepared: [self._deliver(p)])  # type: ignore[misc]
                         continue
@@ -231,7 +232,7 @@ class Pipeline:
             if isinstance(prepared, DeliveryResult):
                 out.append(prepared)
                 continue
-            size = max(1, integration.spec.max_batch_size)
+            size = integration.batch_size
             for start in range(0, len(prepared.payloads), size):
                 chunk = prepared.payloads[start : start + size]
                 try:

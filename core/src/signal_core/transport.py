@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import http.cookiejar
 import itertools
 import socket
 import threading
@@ -71,6 +72,10 @@ def _map_requests_error(exc: requests.RequestException) -> TransportError:
         reason, urllib3.exceptions.SSLError
     ):
         return TLSError("certificate or handshake rejected")
+    if isinstance(reason, urllib3.exceptions.ProxyError) and isinstance(
+        reason.original_error, urllib3.exceptions.NewConnectionError
+    ):
+        return ConnectError("proxy refused or unreachable")  # nothing was sent
     if isinstance(reason, urllib3.exceptions.NewConnectionError):
         return ConnectError("refused or unreachable")
     if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(
@@ -282,6 +287,8 @@ class RequestsTransport:
         session.verify = verify
         session.headers.clear()
         session.headers["User-Agent"] = USER_AGENT
+        # A vendor's Set-Cookie must never ride along with other visitors' events.
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         if proxies:
             session.proxies.update(proxies)
         no_retry = Retry(total=0, redirect=0, raise_on_redirect=False, raise_on_status=False)
