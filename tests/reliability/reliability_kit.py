@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 from faultserver import Hit
-from signal_core.transport import RequestsTransport, Transport
+from signal_core.transport import Transport
+from signal_core.transport_urllib3 import Urllib3Transport
 from signal_core.wire import Request, Response, Timeout
 from signal_kameleoon.mapping import nonce_for
 
@@ -168,10 +169,13 @@ def integration_of(hit: Hit) -> str:
 
 # -- a transport that keeps what it saw -----------------------------------------------
 class SpyTransport:
-    """A real RequestsTransport that keeps every response and raised exception."""
+    """A real transport (``factory``: the default Urllib3Transport, or
+    RequestsTransport) that keeps every response and raised exception."""
+
+    factory: Any = Urllib3Transport
 
     def __init__(self, inner: Transport | None = None, **kwargs: Any) -> None:
-        self.inner = inner or RequestsTransport(**kwargs)
+        self.inner = inner or self.factory(**kwargs)
         self.responses: list[Response] = []
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()

@@ -23,6 +23,8 @@ from faultserver import (
 from reliability_kit import DEDUPS, VENDORS, SpyTransport, integration, order
 from signal_core import Status
 from signal_core.errors import ConnectError, ConnectionLost, ReadTimeout, TLSError
+from signal_core.transport import RequestsTransport
+from signal_core.transport_urllib3 import Urllib3Transport
 
 ALL = pytest.mark.parametrize("vendor", VENDORS)
 DEDUPING = pytest.mark.parametrize("vendor", [v for v in VENDORS if DEDUPS[v]])
@@ -37,6 +39,14 @@ AFTER_SEND = {
     "drip-slower-than-read-timeout": (drip(0.3, "body", body=b"x" * 5), "read timeout"),
 }
 FAST = {"read_timeout": 0.1}
+
+
+@pytest.fixture(params=["urllib3", "requests"], autouse=True)
+def transport_kind(request, monkeypatch):
+    """Every fault here runs through both transports (urllib3 is the default)."""
+    factory = Urllib3Transport if request.param == "urllib3" else RequestsTransport
+    monkeypatch.setattr(SpyTransport, "factory", factory)
+    return request.param
 
 
 @ALL
