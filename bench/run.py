@@ -44,6 +44,7 @@ import urllib3  # noqa: E402
 from servers import LatencyServer, Nginx, nginx_binary  # noqa: E402
 from signal_core import Pipeline, Response, __version__  # noqa: E402
 from signal_core.events import normalize  # noqa: E402
+from signal_core.transport import RequestsTransport  # noqa: E402
 from signal_core.transport_urllib3 import Urllib3Transport  # noqa: E402
 from workloads import (  # noqa: E402
     OVERHEAD_VENDORS,
@@ -262,7 +263,9 @@ def target_overhead(run: Run, nginx: str) -> None:
     for vendor in OVERHEAD_VENDORS:
         identical = same_bytes(vendor)
         evs = events(n)
-        sdk_r = Pipeline([integration(vendor, nginx)], state="memory://")
+        sdk_r = Pipeline(
+            [integration(vendor, nginx)], state="memory://", transport=RequestsTransport()
+        )
         sdk_u = Pipeline(
             [integration(vendor, nginx)], state="memory://", transport=Urllib3Transport()
         )
@@ -314,7 +317,7 @@ def target_overhead(run: Run, nginx: str) -> None:
             got["requests"],
             1.0,
             judged=False,
-            note="today's default transport",
+            note="the requests-based transport, opt-in",
         )
         ratio_rows(
             run,
@@ -324,7 +327,7 @@ def target_overhead(run: Run, nginx: str) -> None:
             got["urllib3"],
             0.85,
             judged=False,
-            note="today's default transport",
+            note="the requests-based transport, opt-in",
         )
 
 
@@ -384,7 +387,7 @@ def mapping_cost(run: Run, vendor: str, n: int, rounds: int) -> None:
 def target_fanout(run: Run, slow: str) -> None:
     rounds = 9 if run.quick else 25
     say(f"3. fan-out: one event to four integrations {DELAY * 1000:g} ms away ({rounds} rounds)")
-    fanout(run, slow, "RequestsTransport", None, rounds)
+    fanout(run, slow, "RequestsTransport", RequestsTransport, rounds)
     fanout(run, slow, "Urllib3Transport", Urllib3Transport, rounds)
 
 
@@ -585,7 +588,10 @@ def chart_workers(run: Run, slow: str) -> None:
     seconds = 1.0 if run.quick else 3.0
     workers = [1, 2, 4, 8, 16, 32, 64]
     say(f"chart: kargo events/s against workers, {DELAY * 1000:g} ms server")
-    for label, factory in (("RequestsTransport", None), ("Urllib3Transport", Urllib3Transport)):
+    for label, factory in (
+        ("RequestsTransport", RequestsTransport),
+        ("Urllib3Transport", Urllib3Transport),
+    ):
         points = []
         for w in workers:
             n = max(40, int(w / DELAY * seconds))

@@ -212,3 +212,25 @@ def test_version(capsys):
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.strip() == "signal-core 0.1.0"
+
+
+def test_progress_line_on_stderr_when_asked_and_never_with_json(tmp_path, box, capsys):
+    config = write_config(tmp_path, echo_cfg(box), state="memory://")
+    events = write_events(tmp_path, *(track(properties={"n": n}) for n in range(3)))
+    assert main(["send", "-c", config, events, "--progress"]) == 0
+    out, err = capsys.readouterr()
+    # redrawn in place with \r, ends on the final counts, then a newline
+    assert err.startswith("\r")
+    assert err.endswith("delivered=3\x1b[K\n")
+    assert "3 results (" in err
+    assert "\r" not in out
+    assert main(["send", "-c", config, events, "--progress", "--json"]) == 0
+    _, err = capsys.readouterr()
+    assert err == ""
+
+
+def test_progress_defaults_to_off_when_stderr_is_not_a_terminal(tmp_path, box, capsys):
+    config = write_config(tmp_path, echo_cfg(box), state="memory://")
+    events = write_events(tmp_path, track())
+    assert main(["send", "-c", config, events]) == 0  # capsys' stderr is not a tty
+    assert capsys.readouterr().err == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from .errors import (
@@ -17,11 +19,25 @@ from .integration import Integration
 from .mapping import EventRule
 from .outcome import Outcome, Verdict
 from .payload import Payload
-from .pipeline import Pipeline
 from .results import DeliveryResult, SendSummary, Status
 from .retry import RetryPolicy
 from .vendor import ConfigField, Vendor
 from .wire import Request, Response, Timeout
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the pipeline (and with it the HTTP stack) is imported on first use,
+    # so plugins and `signal plugins` start without importing requests/urllib3.
+    if name == "Pipeline":
+        from .pipeline import Pipeline
+
+        globals()["Pipeline"] = Pipeline
+        return Pipeline
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ConfigError",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from ._frozen import Frozen, setters
 from .cli.safe_text import one_line
 from .clock import Clock
 from .errors import DeadlineExceeded, TransportError
@@ -19,13 +19,22 @@ from .wire import Request, Response, Timeout
 log = logging.getLogger("signal_core.delivery")
 
 
-@dataclass(frozen=True)
-class Attempted:
+class Attempted(Frozen):
     """How one request ended: the final outcome, attempts made, last HTTP status."""
 
+    _fields = ("outcome", "attempts", "http_status")
+    __slots__ = _fields
     outcome: Outcome
     attempts: int
     http_status: int | None
+
+    def __init__(self, outcome: Outcome, attempts: int, http_status: int | None) -> None:
+        _outcome(self, outcome)
+        _attempts(self, attempts)
+        _http_status(self, http_status)
+
+
+_outcome, _attempts, _http_status = setters(Attempted)
 
 
 class _DeadlineBound:
@@ -75,6 +84,7 @@ class Deliverer:
         deadline = clock.monotonic() + policy.deadline
         attempts = 0
         status: int | None = None
+        authorizes = self.hooks.implemented_for("authorize_request", integration.vendor)
         while True:
             remaining = deadline - clock.monotonic()
             if remaining <= 0:
@@ -84,11 +94,13 @@ class Deliverer:
             response: Response | None = None
             error: TransportError | None = None
             try:
-                bound = _DeadlineBound(self.transport, clock, deadline)
-                sent = self.hooks.authorize_request(request, integration, bound)
-                remaining = deadline - clock.monotonic()  # authorizing may have taken time
-                if remaining <= 0:
-                    raise DeadlineExceeded("while authorizing the request")
+                sent = request
+                if authorizes:
+                    bound = _DeadlineBound(self.transport, clock, deadline)
+                    sent = self.hooks.authorize_request(request, integration, bound)
+                    remaining = deadline - clock.monotonic()  # authorizing may have taken time
+                    if remaining <= 0:
+                        raise DeadlineExceeded("while authorizing the request")
                 response = self.transport.send(sent, policy.timeouts(remaining))
                 status = response.status
             except TransportError as exc:

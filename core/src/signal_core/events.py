@@ -222,9 +222,13 @@ def _find_unencodable(value: Any, path: str, depth: int = 0) -> str:
     return path
 
 
+# One encoder for every event: ``json.dumps`` with options builds one per call.
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
 def _check_encodable(raw: dict[str, Any]) -> str:
     try:
-        text = json.dumps(raw, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        text = _ENCODER.encode(raw)
         text.encode("utf-8")
     except (ValueError, TypeError, RecursionError, UnicodeEncodeError, OverflowError):
         where = ""

@@ -14,15 +14,17 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .consent import ConsentSettings
 from .errors import TransportError
 from .events import Event
 from .integration import Integration
-from .state import Store
-from .transport import Transport
 from .wire import Request, Response, Timeout
+
+if TYPE_CHECKING:  # not imported at run time: `signal plugins` does not need requests
+    from .state import Store
+    from .transport import Transport
 
 log = logging.getLogger("signal_core.idsync")
 

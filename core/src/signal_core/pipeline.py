@@ -125,6 +125,11 @@ class Pipeline:
         """
         ev = normalize(event)
         self._enrich(ev)
+        if len(self.integrations) == 1:  # the common case: no fan-out bookkeeping
+            prepared = self._prepare(ev, self.integrations[0])
+            if isinstance(prepared, DeliveryResult):
+                return [prepared]
+            return [self._deliver(prepared)]
         results: list[DeliveryResult | None] = []
         pending: list[tuple[int, _Prepared]] = []
         for integration in self.integrations:
@@ -173,6 +178,7 @@ class Pipeline:
 
         slots = threading.BoundedSemaphore(workers * 4)
         buffers: dict[str, list[_Prepared]] = {}
+        buffered: dict[str, int] = {}  # payloads in each buffer, kept as it fills
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="signal-send") as pool:
 
@@ -209,10 +215,15 @@ class Pipeline:
                     if limit <= 1:
                         submit(lambda p=prepared: [self._deliver(p)])  # type: ignore[misc]
                         continue
-                    buffer = buffers.setdefault(integration.name, [])
+                    name = integration.name
+                    buffer = buffers.setdefault(name, [])
                     buffer.append(prepared)
-                    if sum(len(p.payloads) for p in buffer) >= limit:
-                        buffers[integration.name] = []
+                    count = buffered.get(name, 0) + len(prepared.payloads)
+                    if count < limit:
+                        buffered[name] = count
+                    else:
+                        buffers[name] = []
+                        buffered[name] = 0
                         submit(lambda b=buffer: self._deliver_batch(b))  # type: ignore[misc]
             for buffer in buffers.values():
                 if buffer:
@@ -265,7 +276,9 @@ class Pipeline:
                 self._click_ids.apply(ev)
             if self._id_syncs is not None:
                 for integration in self.integrations:
-                    self._id_syncs.apply(ev, integration)
+                    # No plugin answers id_sync for this vendor: nothing to look up.
+                    if self.hooks.implemented_for("id_sync", integration.vendor):
+                        self._id_syncs.apply(ev, integration)
         except Exception:
             log.exception(
                 "event %r: click-id / id-sync state unavailable; sending without", ev.message_id
@@ -390,6 +403,21 @@ class Pipeline:
 
 def _summarise(prepared: _Prepared, attempted: list[Attempted]) -> DeliveryResult:
     integration = prepared.integration
+    if len(attempted) == 1 and not prepared.payloads[0].notes:
+        # One payload without notes (most events): the same result, without the joins.
+        only = attempted[0]
+        outcome = only.outcome
+        delivered = outcome.verdict is Verdict.DELIVERED
+        return DeliveryResult(
+            integration.name,
+            integration.vendor,
+            Status.DELIVERED if delivered else Status.FAILED,
+            integration.redact(outcome.reason),
+            only.attempts,
+            only.http_status,
+            prepared.event.message_id,
+            (),
+        )
     notes = tuple(n for p in prepared.payloads for n in p.notes)
     failed = [a for a in attempted if a.outcome.verdict is not Verdict.DELIVERED]
     final = failed[0] if failed else attempted[-1]

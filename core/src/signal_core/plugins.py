@@ -6,9 +6,10 @@ import importlib.metadata as md
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Optional, cast
 
 import pluggy
+from pluggy import HookImpl
 
 from . import defaults, hookspecs
 from .errors import ConfigError, TransportError
@@ -18,9 +19,11 @@ from .integration import Integration
 from .mapping import EventRule
 from .outcome import Outcome
 from .payload import Payload
-from .transport import Transport
 from .vendor import Vendor
 from .wire import Request, Response
+
+if TYPE_CHECKING:  # not imported at run time: `signal plugins` does not need requests
+    from .transport import Transport
 
 ENTRY_POINT_GROUP = "signal_core.plugins"
 PLUGINS_ENV = "SIGNAL_PLUGINS"
@@ -86,10 +89,27 @@ class PluginManager(pluggy.PluginManager):
     def __init__(self) -> None:
         super().__init__(hookspecs.PROJECT)
         self.add_hookspecs(hookspecs)
+        self.hooks = Hooks(self)
         self.register(defaults, name="signal_core.defaults")
         self.load_errors: list[PluginLoadError] = []
         self.dists: dict[str, tuple[str, str]] = {}
-        self.hooks = Hooks(self)
+
+    def register(self, plugin: Any, name: str | None = None) -> str | None:
+        try:
+            return super().register(plugin, name)
+        finally:
+            self._routes_changed()
+
+    def unregister(self, plugin: Any | None = None, name: str | None = None) -> Any | None:
+        try:
+            return super().unregister(plugin, name)
+        finally:
+            self._routes_changed()
+
+    def _routes_changed(self) -> None:
+        hooks = getattr(self, "hooks", None)
+        if isinstance(hooks, Hooks):
+            hooks.invalidate()
 
     def load_entrypoints(self, only: set[str] | None = None) -> None:
         """Load each entry point in its own ``try``: a broken plugin is reported."""
@@ -139,11 +159,116 @@ def _as_vendors(value: Any) -> list[Vendor]:
     return [v for v in value if isinstance(v, Vendor)]
 
 
+_Route = tuple[tuple[tuple[Any, Optional[tuple[int, ...]]], ...], Optional[tuple[HookImpl, ...]]]
+"""For one (hook, vendor): (function, argument positions or ``None`` for all) to call
+directly in order, or the implementations to hand to pluggy when a wrapper is among them."""
+
+
+# Argument order of each routed hook (its spec), as the facade passes them.
+_SPEC_ARGS: dict[str, tuple[str, ...]] = {
+    "id_sync": ("event", "integration", "privacy"),
+    "map_event": ("event", "rule", "integration"),
+    "build_request": ("payloads", "integration"),
+    "authorize_request": ("request", "integration", "transport"),
+    "classify_response": ("request", "response", "error", "integration"),
+}
+
+
 class Hooks:
-    """Typed facade over ``pm.hook``: every core call site goes through here."""
+    """Typed facade over ``pm.hook``: every core call site goes through here.
+
+    Every per-vendor hook is ``firstresult`` and each vendor plugin answers
+    only for its own vendors, so a call is routed: per (hook, vendor) the
+    facade keeps the implementations of the plugins that declare that vendor,
+    of plugins that declare no vendor (wrappers, third-party helpers), every
+    wrapper, and the core's defaults, in pluggy's order. Plugins declaring
+    only other vendors are skipped. A vendor no plugin declares gets every
+    implementation. The routes are rebuilt when a plugin is registered or
+    unregistered.
+    """
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
+        self._pm = pm
         self._hook = pm.hook
+        self._plain_exec = pm._inner_hookexec
+        self._routes: dict[tuple[str, str], _Route] = {}
+        self._owners: dict[int, frozenset[str] | None] | None = None
+
+    def invalidate(self) -> None:
+        """Forget the routes (a plugin was registered or unregistered)."""
+        self._routes = {}
+        self._owners = None
+
+    def _vendor_owners(self) -> dict[int, frozenset[str] | None]:
+        """id(plugin) -> the vendors it declares (``None``: unknown, always called)."""
+        owners = self._owners
+        if owners is None:
+            owners = {}
+            for impl in self._hook.declare_vendors.get_hookimpls():
+                if impl.hookwrapper or impl.wrapper:
+                    owners[id(impl.plugin)] = None
+                    continue
+                try:
+                    names: frozenset[str] | None = frozenset(
+                        v.name for v in _as_vendors(impl.function())
+                    )
+                except Exception:
+                    names = None
+                owners[id(impl.plugin)] = names
+            self._owners = owners
+        return owners
+
+    def _route_impls(self, impls: list[HookImpl], vendor: str) -> list[HookImpl]:
+        owners = self._vendor_owners()
+        if not any(names and vendor in names for names in owners.values()):
+            return impls  # no plugin declares this vendor: ask every one
+        keep = []
+        for impl in impls:
+            names = owners.get(id(impl.plugin))
+            if impl.hookwrapper or impl.wrapper or not names or vendor in names:
+                keep.append(impl)
+        return keep
+
+    def _route(self, name: str, vendor: str) -> _Route:
+        cached = self._routes.get((name, vendor))
+        if cached is not None:
+            return cached
+        impls = self._route_impls(getattr(self._hook, name).get_hookimpls(), vendor)
+        route: _Route
+        if any(impl.hookwrapper or impl.wrapper for impl in impls):
+            route = ((), tuple(impls))
+        else:
+            argnames = _SPEC_ARGS[name]
+            direct = []
+            for impl in reversed(impls):  # pluggy calls the last registered first
+                positions = tuple(argnames.index(arg) for arg in impl.argnames)
+                whole = positions == tuple(range(len(argnames)))
+                direct.append((impl.function, None if whole else positions))
+            route = (tuple(direct), None)
+        self._routes[(name, vendor)] = route
+        return route
+
+    def _call(self, name: str, vendor: str, args: tuple[Any, ...]) -> Any:
+        direct, impls = self._route(name, vendor)
+        if impls is None and self._pm._inner_hookexec is self._plain_exec:
+            # What pluggy's _multicall does for a firstresult hook without wrappers.
+            for function, positions in direct:
+                if positions is None:
+                    result = function(*args)
+                else:
+                    result = function(*[args[i] for i in positions])
+                if result is not None:
+                    return result
+            return None
+        if impls is None:  # a hook-call monitor is installed: let pluggy call them
+            impls = tuple(self._route_impls(getattr(self._hook, name).get_hookimpls(), vendor))
+        kwargs = dict(zip(_SPEC_ARGS[name], args))
+        return self._pm._hookexec(name, list(impls), kwargs, True)
+
+    def implemented_for(self, hook: str, vendor: str) -> bool:
+        """Whether any implementation of ``hook`` would be called for ``vendor``."""
+        direct, impls = self._route(hook, vendor)
+        return bool(direct or impls)
 
     def vendors(self) -> dict[str, Vendor]:
         out: dict[str, Vendor] = {}
@@ -160,7 +285,7 @@ class Hooks:
     def id_sync(
         self, event: Event, integration: Integration, privacy: Mapping[str, str]
     ) -> IdSync | None:
-        result = self._hook.id_sync(event=event, integration=integration, privacy=privacy)
+        result = self._call("id_sync", integration.vendor, (event, integration, privacy))
         return result if isinstance(result, IdSync) else None
 
     def map_event(
@@ -168,11 +293,11 @@ class Hooks:
     ) -> Sequence[Payload] | None:
         return cast(
             "Sequence[Payload] | None",
-            self._hook.map_event(event=event, rule=rule, integration=integration),
+            self._call("map_event", integration.vendor, (event, rule, integration)),
         )
 
     def build_request(self, payloads: Sequence[Payload], integration: Integration) -> Request:
-        request = self._hook.build_request(payloads=payloads, integration=integration)
+        request = self._call("build_request", integration.vendor, (payloads, integration))
         if not isinstance(request, Request):
             raise TypeError(f"no plugin built a request for vendor {integration.vendor!r}")
         return request
@@ -180,8 +305,8 @@ class Hooks:
     def authorize_request(
         self, request: Request, integration: Integration, transport: Transport
     ) -> Request:
-        result = self._hook.authorize_request(
-            request=request, integration=integration, transport=transport
+        result = self._call(
+            "authorize_request", integration.vendor, (request, integration, transport)
         )
         return result if isinstance(result, Request) else request
 
@@ -194,7 +319,7 @@ class Hooks:
     ) -> Outcome:
         return cast(
             Outcome,
-            self._hook.classify_response(
-                request=request, response=response, error=error, integration=integration
+            self._call(
+                "classify_response", integration.vendor, (request, response, error, integration)
             ),
         )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from ._frozen import Frozen, setters
+
 
 class Status(str, Enum):
     DELIVERED = "delivered"
@@ -19,18 +21,48 @@ class Status(str, Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class DeliveryResult:
-    """The end state of one event at one integration."""
+class DeliveryResult(Frozen):
+    """The end state of one event at one integration. Immutable."""
 
+    _fields = (
+        "integration",
+        "vendor",
+        "status",
+        "reason",
+        "attempts",
+        "http_status",
+        "event_id",
+        "notes",
+    )
+    __slots__ = _fields
     integration: str
     vendor: str
     status: Status
     reason: str
-    attempts: int = 0
-    http_status: int | None = None
-    event_id: str = ""
-    notes: tuple[str, ...] = ()
+    attempts: int
+    http_status: int | None
+    event_id: str
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        integration: str,
+        vendor: str,
+        status: Status,
+        reason: str,
+        attempts: int = 0,
+        http_status: int | None = None,
+        event_id: str = "",
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        _integration(self, integration)
+        _vendor(self, vendor)
+        _status(self, status)
+        _reason(self, reason)
+        _attempts(self, attempts)
+        _http_status(self, http_status)
+        _event_id(self, event_id)
+        _notes(self, notes)
 
     @property
     def ok(self) -> bool:
@@ -47,6 +79,18 @@ class DeliveryResult:
             "http_status": self.http_status,
             "notes": list(self.notes),
         }
+
+
+(
+    _integration,
+    _vendor,
+    _status,
+    _reason,
+    _attempts,
+    _http_status,
+    _event_id,
+    _notes,
+) = setters(DeliveryResult)
 
 
 @dataclass

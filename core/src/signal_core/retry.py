@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .clock import Clock
@@ -72,6 +71,8 @@ class RetryPolicy:
             digits = text.lstrip("0") or "0"
             return float(int(digits[:12]))  # 12 digits are already far past any cap
         try:
+            from email.utils import parsedate_to_datetime  # only when a date is given
+
             when = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError, OverflowError):
             return None

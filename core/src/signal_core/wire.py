@@ -2,30 +2,59 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
+
+from ._frozen import Frozen, setters
+
+# What ``quote(text, safe="")`` leaves as it is: RFC 3986 unreserved characters.
+_unreserved = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _quote(text: str) -> str:
+    return text if _unreserved(text) else quote(text, safe="")
+
+
+# (url, base_url) -> rebased url: vendors' URLs repeat, so each is split once.
+_rebased: dict[tuple[str, str], str] = {}
+_REBASED_MAX = 4096
 
 
 def encode_query(pairs: Sequence[tuple[str, str]]) -> str:
     """Percent-encode ``pairs`` as one query string (spaces as ``%20``)."""
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in pairs)
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(Frozen):
     """One HTTP request, built by a plugin's ``build_request``.
 
     ``url`` is scheme, host, port and path (it may carry a fixed query of its
     own); ``query`` pairs are percent-encoded and appended. ``body`` is the
-    exact bytes sent, identical on every attempt.
+    exact bytes sent, identical on every attempt. Immutable.
     """
 
+    _fields = ("method", "url", "query", "headers", "body")
+    __slots__ = _fields
     method: str
     url: str
-    query: tuple[tuple[str, str], ...] = ()
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    query: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str]
+    body: bytes | None
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        query: tuple[tuple[str, str], ...] = (),
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> None:
+        _req_method(self, method)
+        _req_url(self, url)
+        _req_query(self, query)
+        _req_headers(self, {} if headers is None else headers)
+        _req_body(self, body)
 
     @property
     def full_url(self) -> str:
@@ -40,9 +69,15 @@ class Request:
 
     def with_base_url(self, base_url: str) -> Request:
         """Replace scheme, host and port, keeping path and query."""
-        base = urlsplit(base_url)
-        own = urlsplit(self.url)
-        url = urlunsplit((base.scheme, base.netloc, own.path, own.query, ""))
+        key = (self.url, base_url)
+        url = _rebased.get(key)
+        if url is None:
+            base = urlsplit(base_url)
+            own = urlsplit(self.url)
+            url = urlunsplit((base.scheme, base.netloc, own.path, own.query, ""))
+            if len(_rebased) >= _REBASED_MAX:
+                _rebased.clear()
+            _rebased[key] = url
         return Request(self.method, url, self.query, self.headers, self.body)
 
     def with_headers(self, extra: Mapping[str, str]) -> Request:
@@ -52,13 +87,21 @@ class Request:
         return f"<Request {self.method} {self.host}>"
 
 
-@dataclass(frozen=True)
-class Response:
-    """What the transport read back: status, lower-cased headers, bounded body."""
+class Response(Frozen):
+    """What the transport read back: status, lower-cased headers, bounded body. Immutable."""
 
+    _fields = ("status", "headers", "body")
+    __slots__ = _fields
     status: int
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    headers: Mapping[str, str]
+    body: bytes
+
+    def __init__(
+        self, status: int, headers: Mapping[str, str] | None = None, body: bytes = b""
+    ) -> None:
+        _resp_status(self, status)
+        _resp_headers(self, {} if headers is None else headers)
+        _resp_body(self, body)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -67,10 +110,21 @@ class Response:
         return f"<Response {self.status}>"
 
 
-@dataclass(frozen=True)
-class Timeout:
-    """Timeouts for one attempt; ``total`` bounds the whole attempt."""
+class Timeout(Frozen):
+    """Timeouts for one attempt; ``total`` bounds the whole attempt. Immutable."""
 
+    _fields = ("connect", "read", "total")
+    __slots__ = _fields
     connect: float
     read: float
     total: float
+
+    def __init__(self, connect: float, read: float, total: float) -> None:
+        _to_connect(self, connect)
+        _to_read(self, read)
+        _to_total(self, total)
+
+
+_req_method, _req_url, _req_query, _req_headers, _req_body = setters(Request)
+_to_connect, _to_read, _to_total = setters(Timeout)
+_resp_status, _resp_headers, _resp_body = setters(Response)

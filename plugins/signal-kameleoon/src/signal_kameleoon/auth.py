@@ -19,11 +19,13 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from signal_core import Integration, Request, Timeout, TransportError
-from signal_core.transport import Transport
+
+if TYPE_CHECKING:  # the transport module imports requests: keep start-up light
+    from signal_core.transport import Transport
 
 TOKEN_URL = "https://api.kameleoon.com/oauth/token"  # noqa: S105 - a URL, not a secret
 DEFAULT_LIFETIME = 300.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from signal_core import (
     Event,
@@ -16,7 +17,9 @@ from signal_core import (
     hookimpl,
 )
 from signal_core.errors import TransportError
-from signal_core.transport import Transport
+
+if TYPE_CHECKING:  # the transport module imports requests: keep start-up light
+    from signal_core.transport import Transport
 
 from . import auth, classify, mapping, request
 from .vendor import KAMELEOON, VENDOR

@@ -21,6 +21,9 @@ ENDPOINTS: Mapping[tuple[str, str], str] = MappingProxyType(
 )
 HEADERS: Mapping[str, str] = MappingProxyType({"Content-Type": "application/json"})
 
+# What json.dumps(..., separators=(",", ":"), ensure_ascii=False) uses, built once.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
 
 def endpoint(integration: Integration) -> str:
     """The Data API URL for the integration's region and domain."""
@@ -42,6 +45,6 @@ def site_code(integration: Integration) -> str:
 def build(payloads: Sequence[Payload], integration: Integration) -> Request:
     """A JSON array of the payloads' events, one request for many visitors."""
     events = [p.data for p in payloads]
-    body = json.dumps(events, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    body = _ENCODER.encode(events).encode("utf-8")
     query = (("siteCode", site_code(integration)), ("json", "true"))
     return Request("POST", endpoint(integration), query, HEADERS, body)

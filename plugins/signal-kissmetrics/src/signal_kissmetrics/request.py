@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 from types import MappingProxyType
 from urllib.parse import quote
 
@@ -15,14 +16,21 @@ MAX_GET_QUERY_BYTES = 2048
 FORM_HEADERS = MappingProxyType({"Content-Type": "application/x-www-form-urlencoded"})
 
 
-# Percent-encoding turns one character into at most 12 (4 UTF-8 bytes, %XX each).
+# Percent-encoding turns one character into at most 12 (4 UTF-8 bytes, %XX each),
+# and an ASCII character into at most 3.
 _MAX_ENCODED_PER_CHAR = 12
+_MAX_ENCODED_PER_ASCII_CHAR = 3
 
 
 def fits_get(params: Sequence[tuple[str, str]], api_key: str) -> bool:
-    """Cheap check that the query surely fits a GET, without encoding it."""
-    raw = 3 + len(api_key) + sum(len(k) + len(v) + 2 for k, v in params)
-    return raw * _MAX_ENCODED_PER_CHAR <= MAX_GET_QUERY_BYTES
+    """Cheap check that the query surely fits a GET, without encoding it.
+
+    An upper bound of the encoded size (``_k=``, ``=`` and ``&`` are one byte
+    each); only a query whose bound is over the limit is encoded to count.
+    """
+    text = api_key + "".join(chain.from_iterable(params))
+    per_char = _MAX_ENCODED_PER_ASCII_CHAR if text.isascii() else _MAX_ENCODED_PER_CHAR
+    return 3 + 2 * len(params) + len(text) * per_char <= MAX_GET_QUERY_BYTES
 
 
 def query_size(params: Sequence[tuple[str, str]], api_key: str) -> int:
