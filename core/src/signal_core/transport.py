@@ -8,20 +8,14 @@ the core owns the one retry loop.
 
 from __future__ import annotations
 
-import contextlib
-import heapq
 import http.cookiejar
-import itertools
 import socket
-import threading
 import time
 from typing import Any, Protocol, runtime_checkable
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from . import __version__
@@ -35,6 +29,7 @@ from .errors import (
     TLSError,
     TransportError,
 )
+from .watchdog import POOL_CLASSES, watching
 from .wire import Request, Response, Timeout
 
 USER_AGENT = f"signal-core/{__version__}"
@@ -106,147 +101,40 @@ def _map_requests_error(exc: requests.RequestException) -> TransportError:
     return ConnectionLost(type(exc).__name__)
 
 
-# -- the attempt watchdog --------------------------------------------------------
-# requests' read timeout is per read: a server that drips its status line or
-# headers one byte at a time never trips it. Each attempt therefore registers
-# the socket it uses; at the attempt's deadline a watchdog thread shuts that
-# socket down, which wakes the blocked read with an error. Shutting down (not
-# closing) from another thread is safe: the reading thread still owns the
-# file descriptor and closes it.
+# -- the attempt deadline: see watchdog.py ----------------------------------------
+def read_body(raw: Any, deadline: float, limit: int) -> tuple[bytes, bool]:
+    """Read at most ``limit`` bytes of a streamed urllib3 response before ``deadline``.
 
-_local = threading.local()
-
-
-class _Attempt:
-    """One attempt's socket and whether its deadline passed."""
-
-    __slots__ = ("_lock", "done", "expired", "sock")
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.sock: socket.socket | None = None
-        self.expired = False
-        self.done = False
-
-    def attach(self, sock: socket.socket | None) -> None:
-        if sock is None:
-            return
-        with self._lock:
-            if self.done:
-                return
-            self.sock = sock
-            expired = self.expired
-        if expired:
-            _shutdown(sock)
-
-    def expire(self) -> None:
-        with self._lock:
-            if self.done:
-                return
-            self.expired = True
-            sock = self.sock
-        if sock is not None:
-            _shutdown(sock)
-
-    def finish(self) -> bool:
-        """Stop watching; ``True`` if the deadline passed (the socket is unusable)."""
-        with self._lock:
-            self.done = True
-            self.sock = None
-            return self.expired
-
-
-def _shutdown(sock: socket.socket) -> None:
-    # socket.socket.shutdown, not SSLSocket.shutdown: no TLS state is touched.
-    with contextlib.suppress(OSError, ValueError):
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-def _attach(sock: socket.socket | None) -> None:
-    attempt = getattr(_local, "attempt", None)
-    if attempt is not None:
-        attempt.attach(sock)
-
-
-class _Watchdog:
-    """One daemon thread that expires attempts at their deadlines."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, _Attempt]] = []
-        self._seq = itertools.count()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, attempt: _Attempt, deadline: float) -> None:
-        with self._cond:
-            heapq.heappush(self._heap, (deadline, next(self._seq), attempt))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="signal-transport-watchdog", daemon=True
-                )
-                self._thread.start()
-            if self._heap[0][2] is attempt:
-                self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._heap and self._heap[0][2].done:
-                    heapq.heappop(self._heap)  # finished in time: forget it
-                if not self._heap:
-                    self._cond.wait(60.0)
-                    continue
-                when = self._heap[0][0]
-                delay = when - time.monotonic()
-                if delay > 0:
-                    self._cond.wait(delay)
-                    continue
-                attempt = heapq.heappop(self._heap)[2]
-            attempt.expire()
-
-
-_watchdog = _Watchdog()
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _attach(sock)
-        return sock
-
-    def connect(self) -> None:
-        super().connect()
-        _attach(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self.sock)  # a pooled connection is reused: watch its socket
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _attach(sock)
-        return sock
-
-    def connect(self) -> None:
-        super().connect()
-        _attach(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self.sock)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-_POOL_CLASSES = {"http": _WatchedHTTPConnectionPool, "https": _WatchedHTTPSConnectionPool}
+    Returns the bytes and whether the body ended (so the connection may go
+    back to the pool). Raises ``DeadlineExceeded``, ``ReadTimeout`` or
+    ``ConnectionLost`` (truncated or reset), never a urllib3 error.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    complete = False
+    failure: TransportError | None = None
+    read1 = getattr(raw, "read1", None) or raw.read
+    try:
+        while size <= limit:
+            if time.monotonic() > deadline:
+                failure = DeadlineExceeded("while reading the response body")
+                break
+            chunk = read1(_CHUNK)
+            if not chunk:
+                complete = True
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except Exception as exc:  # urllib3 protocol/timeout errors while streaming
+        timed_out = isinstance(
+            exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError, socket.timeout)
+        )
+        failure = ReadTimeout() if timed_out else ConnectionLost("body truncated or reset")
+    if failure is not None:
+        raise failure
+    if not chunks:
+        return b"", complete
+    return b"".join(chunks)[:limit], complete
 
 
 class _WatchedAdapter(HTTPAdapter):
@@ -254,12 +142,12 @@ class _WatchedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if hasattr(manager, "pool_classes_by_scheme"):
-            manager.pool_classes_by_scheme = _POOL_CLASSES
+            manager.pool_classes_by_scheme = POOL_CLASSES
         return manager
 
 
@@ -304,30 +192,25 @@ class RequestsTransport:
         check_request(request)
         started = time.monotonic()
         deadline = started + timeout.total
-        attempt = _Attempt()
-        _watchdog.watch(attempt, deadline)
         failure: TransportError | None = None
         resp: Any = None
-        previous = getattr(_local, "attempt", None)
-        _local.attempt = attempt
-        try:
-            resp = self._session.request(
-                request.method,
-                request.full_url,
-                headers=dict(request.headers),
-                data=request.body,
-                timeout=(timeout.connect, timeout.read),
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.RequestException as exc:
-            failure = _map_requests_error(exc)
-        except (ValueError, UnicodeError):
-            failure = InvalidRequestError("URL or header cannot be encoded")
-        except Exception as exc:  # whatever else a broken connection raises
-            failure = ConnectionLost(f"unexpected {type(exc).__name__}")
-        finally:
-            _local.attempt = previous
+        with watching(deadline) as attempt:
+            try:
+                resp = self._session.request(
+                    request.method,
+                    request.full_url,
+                    headers=dict(request.headers),
+                    data=request.body,
+                    timeout=(timeout.connect, timeout.read),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except requests.RequestException as exc:
+                failure = _map_requests_error(exc)
+            except (ValueError, UnicodeError):
+                failure = InvalidRequestError("URL or header cannot be encoded")
+            except Exception as exc:  # whatever else a broken connection raises
+                failure = ConnectionLost(f"unexpected {type(exc).__name__}")
         if failure is not None:
             if attempt.finish():  # the watchdog cut the attempt short
                 failure = DeadlineExceeded("no complete response before the deadline")
@@ -335,7 +218,7 @@ class RequestsTransport:
         complete = False
         expired = False
         try:
-            body, complete = self._read_body(resp.raw, deadline)
+            body, complete = read_body(resp.raw, deadline, self.max_response_bytes)
         except TransportError as exc:
             failure = exc
         finally:
@@ -350,32 +233,6 @@ class RequestsTransport:
             raise failure
         headers = {k.lower(): v for k, v in resp.headers.items()}
         return Response(resp.status_code, headers, body)
-
-    def _read_body(self, raw: Any, deadline: float) -> tuple[bytes, bool]:
-        chunks: list[bytes] = []
-        size = 0
-        complete = False
-        failure: TransportError | None = None
-        read1 = getattr(raw, "read1", None) or raw.read
-        try:
-            while size <= self.max_response_bytes:
-                if time.monotonic() > deadline:
-                    failure = DeadlineExceeded("while reading the response body")
-                    break
-                chunk = read1(_CHUNK)
-                if not chunk:
-                    complete = True
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        except Exception as exc:  # urllib3 protocol/timeout errors while streaming
-            timed_out = isinstance(
-                exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError, socket.timeout)
-            )
-            failure = ReadTimeout() if timed_out else ConnectionLost("body truncated or reset")
-        if failure is not None:
-            raise failure
-        return b"".join(chunks)[: self.max_response_bytes], complete
 
     def close(self) -> None:
         self._session.close()

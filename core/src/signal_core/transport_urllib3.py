@@ -19,10 +19,8 @@ Use it with ``Pipeline(integrations, transport=Urllib3Transport())``.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import socket
 import ssl
 import threading
 import time
@@ -34,8 +32,6 @@ from urllib.parse import quote, unquote, urlparse, urlsplit, urlunparse
 
 import urllib3
 from urllib3 import exceptions as u3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 from urllib3.util.ssl_ import create_urllib3_context
@@ -51,12 +47,12 @@ from .errors import (
     TransportError,
 )
 from .redact import install_log_filter
-from .transport import USER_AGENT, check_request
+from .transport import USER_AGENT, check_request, read_body
+from .watchdog import POOL_CLASSES, watching
 from .wire import Request, Response, Timeout, encode_query
 
 __all__ = ["Urllib3Transport"]
 
-_CHUNK = 64 * 1024
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # The header checks requests applies before sending (requests._internal_utils).
 _VALID_NAME = re.compile(r"^[^:\s][^:\r\n]*$")
@@ -237,171 +233,6 @@ def _ssl_context(verify: bool | str) -> tuple[ssl.SSLContext | None, dict[str, A
     return context, {"cert_reqs": "CERT_REQUIRED"}
 
 
-# -- the attempt deadline ----------------------------------------------------------
-# A read timeout bounds each read, not the response: a server that drips its
-# status line one byte at a time never trips it. Each attempt registers the
-# socket it uses; a watchdog thread, ticking while attempts are in flight,
-# shuts that socket down once the attempt's deadline passed, which wakes the
-# blocked read. Shutting down (not closing) from another thread is safe: the
-# reading thread still owns the file descriptor and closes it.
-
-_local = threading.local()
-
-
-class _Attempt:
-    """One attempt's deadline, its socket, and whether the deadline passed."""
-
-    __slots__ = ("_lock", "deadline", "done", "expired", "sock")
-
-    def __init__(self, deadline: float) -> None:
-        self._lock = threading.Lock()
-        self.deadline = deadline
-        self.sock: socket.socket | None = None
-        self.expired = False
-        self.done = False
-
-    def attach(self, sock: socket.socket | None) -> None:
-        if sock is None:
-            return
-        with self._lock:
-            if self.done:
-                return
-            self.sock = sock
-            expired = self.expired
-        if expired:
-            _shutdown(sock)
-
-    def expire(self) -> None:
-        with self._lock:
-            if self.done:
-                return
-            self.expired = True
-            sock = self.sock
-        if sock is not None:
-            _shutdown(sock)
-
-    def finish(self) -> bool:
-        """Stop watching; ``True`` if the deadline passed (the socket is unusable)."""
-        _watchdog.forget(self)
-        with self._lock:
-            self.done = True
-            self.sock = None
-            return self.expired
-
-
-def _shutdown(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError, ValueError):  # not SSLSocket.shutdown: no TLS state
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-def _attach(sock: socket.socket | None) -> None:
-    attempt = getattr(_local, "attempt", None)
-    if attempt is not None:
-        attempt.attach(sock)
-
-
-class _Watchdog:
-    """Expires attempts past their deadline, checking every ``TICK`` seconds.
-
-    Registering is a dict insert (no lock, no wake-up): cheap on the hot
-    path. The thread runs while attempts are in flight and ends after a few
-    idle seconds; the next attempt starts it again.
-    """
-
-    TICK = 0.05
-    IDLE_EXIT = 5.0
-
-    def __init__(self) -> None:
-        self._active: dict[_Attempt, None] = {}
-        self._lock = threading.Lock()
-        self._running = False
-
-    def watch(self, attempt: _Attempt) -> None:
-        self._active[attempt] = None
-        if not self._running:
-            with self._lock:
-                if not self._running:
-                    self._running = True
-                    threading.Thread(
-                        target=self._run, name="signal-urllib3-watchdog", daemon=True
-                    ).start()
-
-    def forget(self, attempt: _Attempt) -> None:
-        self._active.pop(attempt, None)
-
-    def _run(self) -> None:
-        idle = 0.0
-        while True:
-            time.sleep(self.TICK)
-            active = self._active.copy()
-            if not active:
-                idle += self.TICK
-                if idle < self.IDLE_EXIT:
-                    continue
-                with self._lock:
-                    self._running = False
-                    if not self._active:
-                        return
-                    self._running = True
-            idle = 0.0
-            now = time.monotonic()
-            for attempt in active:
-                if attempt.deadline <= now:
-                    self.forget(attempt)
-                    attempt.expire()
-
-    def after_fork(self) -> None:
-        self._active = {}
-        self._lock = threading.Lock()
-        self._running = False
-
-
-_watchdog = _Watchdog()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_watchdog.after_fork)
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _attach(sock)  # watched from the TCP connect on: a TLS handshake is covered too
-        return sock
-
-    def connect(self) -> None:
-        super().connect()
-        _attach(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self.sock)  # a pooled connection is reused: watch its socket
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _attach(sock)  # watched from the TCP connect on: a TLS handshake is covered too
-        return sock
-
-    def connect(self) -> None:
-        super().connect()
-        _attach(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _attach(self.sock)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-_POOL_CLASSES = {"http": _WatchedHTTPConnectionPool, "https": _WatchedHTTPSConnectionPool}
-
-
 def _map_error(exc: BaseException) -> TransportError:
     if isinstance(exc, u3.ProxyError):
         inner = exc.original_error
@@ -475,48 +306,43 @@ class Urllib3Transport:
 
     @staticmethod
     def _watched(manager: Any) -> Any:
-        manager.pool_classes_by_scheme = _POOL_CLASSES
+        manager.pool_classes_by_scheme = POOL_CLASSES
         return manager
 
     def send(self, request: Request, timeout: Timeout) -> Response:
         check_request(request)
         started = time.monotonic()
         deadline = started + timeout.total
-        attempt = _Attempt(deadline)
-        _watchdog.watch(attempt)
         failure: TransportError | None = None
         resp: Any = None
-        previous = getattr(_local, "attempt", None)
-        _local.attempt = attempt
-        try:
-            target = _target_for(request)
-            method = request.method.upper()
-            body = request.body or None
-            headers = _headers(request, method, body, target.authorization)
-            pool, url = self._route(target)
-            resp = pool.urlopen(
-                method,
-                url,
-                body=body,
-                headers=headers,
-                retries=_NO_RETRY,
-                redirect=False,
-                assert_same_host=False,
-                timeout=self._timeout(timeout),
-                preload_content=False,
-                decode_content=False,
-                release_conn=False,
-            )
-        except _BadURL as exc:
-            failure = InvalidRequestError(str(exc.args[0]))
-        except (u3.HTTPError, OSError) as exc:
-            failure = _map_error(exc)
-        except (ValueError, UnicodeError):
-            failure = InvalidRequestError("URL or header cannot be encoded")
-        except Exception as exc:  # whatever else a broken connection raises
-            failure = ConnectionLost(f"unexpected {type(exc).__name__}")
-        finally:
-            _local.attempt = previous
+        with watching(deadline) as attempt:
+            try:
+                target = _target_for(request)
+                method = request.method.upper()
+                body = request.body or None
+                headers = _headers(request, method, body, target.authorization)
+                pool, url = self._route(target)
+                resp = pool.urlopen(
+                    method,
+                    url,
+                    body=body,
+                    headers=headers,
+                    retries=_NO_RETRY,
+                    redirect=False,
+                    assert_same_host=False,
+                    timeout=self._timeout(timeout),
+                    preload_content=False,
+                    decode_content=False,
+                    release_conn=False,
+                )
+            except _BadURL as exc:
+                failure = InvalidRequestError(str(exc.args[0]))
+            except (u3.HTTPError, OSError) as exc:
+                failure = _map_error(exc)
+            except (ValueError, UnicodeError):
+                failure = InvalidRequestError("URL or header cannot be encoded")
+            except Exception as exc:  # whatever else a broken connection raises
+                failure = ConnectionLost(f"unexpected {type(exc).__name__}")
         if failure is not None:
             if attempt.finish():  # the watchdog cut the attempt short
                 failure = DeadlineExceeded("no complete response before the deadline")
@@ -525,7 +351,7 @@ class Urllib3Transport:
         expired = False
         body_read = b""
         try:
-            body_read, complete = self._read_body(resp, deadline)
+            body_read, complete = read_body(resp, deadline, self.max_response_bytes)
         except TransportError as exc:
             failure = exc
         finally:
@@ -572,32 +398,6 @@ class Urllib3Transport:
                     self._proxy_managers[proxy] = manager
         pool = manager.connection_from_host(target.host, target.port, target.scheme)
         return pool, (target.path if target.scheme == "https" else target.absolute)
-
-    def _read_body(self, raw: Any, deadline: float) -> tuple[bytes, bool]:
-        chunks: list[bytes] = []
-        size = 0
-        complete = False
-        failure: TransportError | None = None
-        read1 = getattr(raw, "read1", None) or raw.read
-        try:
-            while size <= self.max_response_bytes:
-                if time.monotonic() > deadline:
-                    failure = DeadlineExceeded("while reading the response body")
-                    break
-                chunk = read1(_CHUNK)
-                if not chunk:
-                    complete = True
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        except Exception as exc:  # urllib3 protocol/timeout errors while streaming
-            timed_out = isinstance(exc, (u3.ReadTimeoutError, TimeoutError, socket.timeout))
-            failure = ReadTimeout() if timed_out else ConnectionLost("body truncated or reset")
-        if failure is not None:
-            raise failure
-        if not chunks:
-            return b"", complete
-        return b"".join(chunks)[: self.max_response_bytes], complete
 
     def close(self) -> None:
         self._pools.clear()
